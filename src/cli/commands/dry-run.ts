@@ -1,0 +1,71 @@
+/**
+ * `--dry-run`: for each source, the first batch's SQL with its bindings, the number of rows it would
+ * read (a COUNT over the same range) and where the files would go. Reads the source; writes nothing.
+ */
+import path from 'node:path';
+import type { LoadedConfig } from '../../config/load.js';
+import type { ExtractionMode, OutputFormat } from '../../config/schema.js';
+import { ConnectionSet } from '../../db/connection.js';
+import { ExitCode } from '../../errors.js';
+import { todayIn, type DateRange } from '../../extract/date-range.js';
+import { batchQuery, countQuery } from '../../extract/keyset.js';
+import { planSource } from '../../extract/plan.js';
+import { StateStore } from '../../extract/state.js';
+import { partFileName, runDirectory } from '../../write/layout.js';
+import { writerFor } from '../../write/registry.js';
+import { formatCount, shownPath, type Out } from '../print.js';
+
+export interface DryRunRequest {
+  sources: string[];
+  range?: DateRange;
+  mode?: ExtractionMode;
+  formats?: OutputFormat[];
+}
+
+export async function dryRun(loaded: LoadedConfig, req: DryRunRequest, out: Out): Promise<number> {
+  const { config, root } = loaded;
+  const connections = new ConnectionSet(config.connections, root);
+  const state = new StateStore(path.resolve(root, config.extraction.state_dir));
+  const specs = (req.formats ?? config.output.formats).map(writerFor);
+  try {
+    for (const name of req.sources) {
+      const source = config.sources[name]!;
+      const conn = connections.get(source.connection);
+      const plan = await planSource(conn, {
+        name,
+        source,
+        template: loaded.queries[source.query ?? name]!,
+        mode: req.mode ?? source.mode ?? config.extraction.default_mode,
+        range: req.range,
+        timeZone: config.extraction.timezone,
+        batchSize: config.extraction.batch_size,
+        watermark: state.read(name).watermark,
+      });
+      const first = batchQuery(conn.dialect, plan, plan.startAfter);
+      const count = countQuery(conn.dialect, plan);
+      const counted = await conn.dialect.query(conn.knex, count.sql, count.bindings);
+      const dir = runDirectory(
+        path.resolve(root, config.output.directory),
+        name,
+        todayIn(config.extraction.timezone),
+        '<run_id>',
+      );
+      out(
+        `-- ${name} (connection ${conn.name}, ${conn.dialect.name}, mode ${plan.mode}${plan.startAfter ? ', after stored watermark' : ''})`,
+      );
+      if (plan.note) out(`-- note: ${plan.note}`);
+      out(first.sql.trim());
+      out(`-- bindings: ${JSON.stringify(first.bindings)}`);
+      out(
+        `-- rows in range (before the watermark is applied): ${formatCount(Number(counted.rows[0]?.[0] ?? 0))}`,
+      );
+      for (const spec of specs)
+        out(`-- output: ${shownPath(path.join(dir, partFileName(0, spec.extension)))}`);
+      out('');
+    }
+  } finally {
+    await connections.closeAll();
+  }
+  out('Dry run: nothing was written.');
+  return ExitCode.Success;
+}

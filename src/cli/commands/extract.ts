@@ -1,0 +1,54 @@
+import path from 'node:path';
+import { ExitCode } from '../../errors.js';
+import { runExtract } from '../../pipeline/extract-step.js';
+import { saveSummary, type RunSummary } from '../../pipeline/summary.js';
+import { commandContext } from '../context.js';
+import { resolveFormats, resolveMode, resolveRange, resolveSources, type ExtractFlags } from '../options.js';
+import { formatCount, formatDuration, shownPath, stdout, table, type Out } from '../print.js';
+import { dryRun } from './dry-run.js';
+
+/** `moh-etl extract`: extract the requested sources to files under output.directory. */
+export async function extractCommand(flags: ExtractFlags, out: Out = stdout): Promise<number> {
+  const { loaded, log } = commandContext(flags, { noLogFile: flags.dryRun });
+  const sources = resolveSources(loaded, flags.sources);
+  const range = resolveRange(flags, loaded.config.extraction.timezone);
+  const mode = resolveMode(flags.mode);
+  const formats = resolveFormats(flags.format);
+  if (flags.dryRun) return dryRun(loaded, { sources, range, mode, formats }, out);
+
+  const summary = await runExtract(loaded, { sources, range, mode, formats }, log);
+  const file = await saveSummary(loaded.root, summary);
+  printSummary(summary, out);
+  out(`Run summary: ${shownPath(file)}`);
+  return summary.status === 'succeeded' ? ExitCode.Success : ExitCode.RunFailure;
+}
+
+export function printSummary(summary: RunSummary, out: Out): void {
+  const range = summary.range ? ` for ${summary.range.start} to ${summary.range.end}` : '';
+  out(`Run ${summary.run_id}${range}`);
+  const rows = [['source', 'mode', 'status', 'rows', 'time', 'file']];
+  for (const r of summary.sources) {
+    rows.push([
+      r.source,
+      r.mode,
+      r.status === 'succeeded' ? 'ok' : 'FAILED',
+      formatCount(r.rows),
+      formatDuration(r.duration_ms),
+      r.files.map(shownPath).join(', '),
+    ]);
+  }
+  table(rows, out);
+  for (const r of summary.sources) {
+    if (r.note) out(`note: ${r.source}: ${r.note}`);
+    if (r.error) out(`error: ${r.source}: ${r.error}${r.hint ? ` (${r.hint})` : ''}`);
+  }
+  const ok = summary.sources.filter((r) => r.status === 'succeeded');
+  const total = ok.reduce((n, r) => n + r.rows, 0);
+  const dirs = [
+    ...new Set(ok.flatMap((r) => r.files.map((f) => path.dirname(path.dirname(path.dirname(f)))))),
+  ];
+  out(
+    `${ok.length} of ${summary.sources.length} sources extracted, ${formatCount(total)} rows` +
+      (dirs.length ? `; files under ${shownPath(path.dirname(dirs[0]!))}/` : ''),
+  );
+}

@@ -1,0 +1,92 @@
+/**
+ * Flag values checked before anything runs. Each mistake is one UsageError naming the flag, what
+ * was given and what is valid; nothing has been written when it is thrown.
+ */
+import type { LoadedConfig } from '../config/load.js';
+import {
+  EXTRACTION_MODES,
+  OUTPUT_FORMATS,
+  type ExtractionMode,
+  type OutputFormat,
+} from '../config/schema.js';
+import { UsageError } from '../errors.js';
+import { todayIn, type DateRange } from '../extract/date-range.js';
+
+export interface CommonFlags {
+  config?: string;
+  logLevel?: string;
+}
+
+export interface ExtractFlags extends CommonFlags {
+  sources?: string[];
+  startDate?: string;
+  endDate?: string;
+  mode?: string;
+  format?: string[];
+  dryRun?: boolean;
+}
+
+/** Requested sources, in the order given; default: every enabled source. */
+export function resolveSources(loaded: LoadedConfig, requested: string[] | undefined): string[] {
+  const all = Object.entries(loaded.config.sources);
+  if (!requested || requested.length === 0) return all.filter(([, s]) => s.enabled).map(([n]) => n);
+  const names = requested
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const unknown = names.filter((n) => !loaded.config.sources[n]);
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `unknown source${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')} in --sources (valid: ${all.map(([n]) => n).join(', ')})`,
+    );
+  }
+  return [...new Set(names)];
+}
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+export function parseDate(flag: string, value: string): string {
+  const m = ISO_DATE.exec(value);
+  const d = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : undefined;
+  if (!m || !d || d.toISOString().slice(0, 10) !== value) {
+    throw new UsageError(`${flag} "${value}" is not a date (expected YYYY-MM-DD, e.g. 2025-01-31)`);
+  }
+  return value;
+}
+
+/** The date range, if any. `--start-date` alone runs through today in the configured time zone. */
+export function resolveRange(flags: ExtractFlags, timeZone: string): DateRange | undefined {
+  if (flags.startDate === undefined && flags.endDate === undefined) return undefined;
+  if (flags.startDate === undefined) throw new UsageError('--end-date needs --start-date');
+  const start = parseDate('--start-date', flags.startDate);
+  const end = flags.endDate === undefined ? todayIn(timeZone) : parseDate('--end-date', flags.endDate);
+  if (end < start) throw new UsageError(`--end-date ${end} is before --start-date ${start}`);
+  if (flags.mode !== undefined) {
+    throw new UsageError(
+      '--mode does not combine with --start-date/--end-date (a date range is its own extraction)',
+    );
+  }
+  return { start, end };
+}
+
+export function resolveMode(mode: string | undefined): ExtractionMode | undefined {
+  if (mode === undefined) return undefined;
+  if (!(EXTRACTION_MODES as readonly string[]).includes(mode)) {
+    throw new UsageError(`--mode "${mode}" is not a mode (valid: ${EXTRACTION_MODES.join(', ')})`);
+  }
+  return mode as ExtractionMode;
+}
+
+export function resolveFormats(formats: string[] | undefined): OutputFormat[] | undefined {
+  if (!formats || formats.length === 0) return undefined;
+  const names = formats
+    .flatMap((f) => f.split(','))
+    .map((f) => f.trim().toLowerCase())
+    .filter(Boolean);
+  const bad = names.filter((n) => !(OUTPUT_FORMATS as readonly string[]).includes(n));
+  if (bad.length > 0)
+    throw new UsageError(
+      `--format "${bad.join(', ')}" is not a format (valid: ${OUTPUT_FORMATS.join(', ')})`,
+    );
+  return [...new Set(names)] as OutputFormat[];
+}

@@ -1,0 +1,154 @@
+/**
+ * Loading goes parse → interpolate → validate (zod) → rules, and collects every problem across both
+ * files before failing, so a user fixes their config in one pass rather than one error at a time.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseEnv } from 'dotenv';
+import { LineCounter, parseDocument } from 'yaml';
+import type * as z from 'zod';
+import { ConfigError, type ConfigProblem } from '../errors.js';
+import { interpolateTree, type InterpolationProblem } from './interpolate.js';
+import { formatPath, lineOf, problemsFromZod, type YamlSource } from './issues.js';
+import { checkRules } from './rules.js';
+import {
+  databaseConfigSchema,
+  queriesFileSchema,
+  type DatabaseConfig,
+  type QueryTemplate,
+} from './schema.js';
+
+export const DEFAULT_CONFIG_PATH = 'config/database.yml';
+
+export interface LoadedConfig {
+  /** Absolute path of database.yml. */
+  file: string;
+  /** Absolute path of queries.yml. */
+  queriesFile: string;
+  /** Directory that relative paths in the config resolve against (the working directory). */
+  root: string;
+  config: DatabaseConfig;
+  queries: Record<string, QueryTemplate>;
+  warnings: string[];
+}
+
+export interface LoadOptions {
+  /** Path of database.yml. Default `config/database.yml`. */
+  configPath?: string;
+  /** Path of queries.yml. Default: `queries.yml` beside database.yml. */
+  queriesPath?: string;
+  /** Environment for `${VAR}` interpolation. Default: process.env over the values in `.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** Base for relative paths. Default: process.cwd(). */
+  root?: string;
+}
+
+/** Load and validate config/database.yml and config/queries.yml; throws ConfigError listing every problem. */
+export function loadConfig(options: LoadOptions = {}): LoadedConfig {
+  const root = path.resolve(options.root ?? process.cwd());
+  const file = path.resolve(root, options.configPath ?? DEFAULT_CONFIG_PATH);
+  const queriesFile = path.resolve(options.queriesPath ?? path.join(path.dirname(file), 'queries.yml'));
+  const env = options.env ?? environment(root);
+  const shownName = (p: string) => path.relative(root, p) || p;
+
+  if (!existsSync(file)) {
+    throw new ConfigError([
+      {
+        file: shownName(file),
+        path: '',
+        message: 'file not found (pass --config PATH, or run moh-etl from the project root)',
+      },
+    ]);
+  }
+  const problems: ConfigProblem[] = [];
+  const db = readYaml(file, shownName(file), env, problems);
+  const qs = readYaml(queriesFile, shownName(queriesFile), env, problems);
+
+  const config = db && validate(db, databaseConfigSchema, problems);
+  const queries = qs && validate(qs, queriesFileSchema, problems);
+  if (config && queries && db) problems.push(...checkRules(config, queries, db.src, shownName(queriesFile)));
+  if (problems.length > 0 || !config || !queries) throw new ConfigError(problems);
+
+  return { file, queriesFile, root, config, queries, warnings: [] };
+}
+
+interface ParsedYaml {
+  src: YamlSource;
+  value: unknown;
+}
+
+function readYaml(
+  file: string,
+  shownName: string,
+  env: NodeJS.ProcessEnv,
+  problems: ConfigProblem[],
+): ParsedYaml | undefined {
+  if (!existsSync(file)) {
+    problems.push({ file: shownName, path: '', message: 'file not found' });
+    return undefined;
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(readFileSync(file, 'utf8'), { lineCounter: lines });
+  const first = doc.errors[0];
+  if (first) {
+    // Later YAML errors are usually the cascade of the first; report the first precisely.
+    const what = (first.message.split('\n')[0] ?? first.code).replace(/ at line \d+, column \d+:?$/, '');
+    const col = first.linePos?.[0].col;
+    problems.push({
+      file: shownName,
+      line: first.linePos?.[0].line,
+      path: '',
+      message: `YAML syntax: ${what}${col ? ` (column ${col})` : ''}`,
+    });
+    return undefined;
+  }
+  const src: YamlSource = { file: shownName, doc, lines };
+  const missing: InterpolationProblem[] = [];
+  const value = coerceScalars(interpolateTree(doc.toJS(), env, missing), doc.toJS());
+  for (const m of missing) {
+    problems.push({
+      file: shownName,
+      line: lineOf(src, m.path),
+      path: formatPath(m.path),
+      message: `environment variable ${m.variable} is not set (set it in .env or the environment, or write \${${m.variable}:-default})`,
+    });
+  }
+  return { src, value: value ?? {} };
+}
+
+function validate<T extends z.ZodType>(
+  parsed: ParsedYaml,
+  schema: T,
+  problems: ConfigProblem[],
+): z.output<T> | undefined {
+  const result = schema.safeParse(parsed.value);
+  if (result.success) return result.data;
+  problems.push(...problemsFromZod(parsed.src, result.error.issues, parsed.value));
+  return undefined;
+}
+
+/**
+ * A `${VAR}` substitution always yields text; resolve it as YAML would have resolved the same
+ * text written literally, so `port: ${PG_PORT:-5432}` is the integer 5432.
+ */
+function coerceScalars(value: unknown, original: unknown): unknown {
+  if (typeof value === 'string' && typeof original === 'string' && original.includes('${')) {
+    // No leading zeros: "007" stays text (it may be a password or a postal code).
+    if (/^-?(0|[1-9]\d*)$/.test(value)) return Number(value);
+    if (value === 'true' || value === 'false') return value === 'true';
+    return value;
+  }
+  if (Array.isArray(value)) return value.map((v, i) => coerceScalars(v, (original as unknown[])[i]));
+  if (value !== null && typeof value === 'object') {
+    const o = original as Record<string, unknown>;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, coerceScalars(v, o[k])]));
+  }
+  return value;
+}
+
+/** process.env over `.env` in the project root: a real environment variable always wins. */
+export function environment(root: string): NodeJS.ProcessEnv {
+  const dotenvFile = path.join(root, '.env');
+  const fromFile = existsSync(dotenvFile) ? parseEnv(readFileSync(dotenvFile)) : {};
+  return { ...fromFile, ...process.env };
+}

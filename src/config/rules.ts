@@ -1,0 +1,72 @@
+/**
+ * Cross-field rules that a schema cannot express: references between sections and files. Each
+ * problem names the key path that has to change.
+ */
+import type { ConfigProblem } from '../errors.js';
+import { lineOf, type YamlSource } from './issues.js';
+import type { DatabaseConfig, QueryTemplate } from './schema.js';
+import { templateBindings } from './template.js';
+
+export function checkRules(
+  config: DatabaseConfig,
+  queries: Record<string, QueryTemplate>,
+  src: YamlSource,
+  queriesFile: string,
+): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const at = (path: string[], message: string) =>
+    problems.push({ file: src.file, line: lineOf(src, path), path: path.join('.'), message });
+  const connections = Object.keys(config.connections);
+  const sources = Object.keys(config.sources);
+  const list = (names: string[]) => (names.length ? names.join(', ') : '(none defined)');
+
+  const defaultConnection = config.extraction.default_connection;
+  if (defaultConnection && !config.connections[defaultConnection]) {
+    at(
+      ['extraction', 'default_connection'],
+      `no connection named "${defaultConnection}" (defined: ${list(connections)})`,
+    );
+  }
+
+  for (const [name, source] of Object.entries(config.sources)) {
+    if (!config.connections[source.connection]) {
+      at(
+        ['sources', name, 'connection'],
+        `no connection named "${source.connection}" (defined: ${list(connections)})`,
+      );
+    }
+    const queryName = source.query ?? name;
+    const template = queries[queryName];
+    if (!template) {
+      at(
+        ['sources', name, source.query ? 'query' : ''].filter(Boolean),
+        `no query template "${queryName}" in ${queriesFile} (defined: ${list(Object.keys(queries))})`,
+      );
+    } else {
+      const sqls = [template.sql, ...Object.values(template.dialects)];
+      for (const binding of new Set(sqls.flatMap(templateBindings))) {
+        if (!(binding in source.params)) {
+          at(
+            ['sources', name, 'params'],
+            `query "${queryName}" uses :${binding} but no value is given under params`,
+          );
+        }
+      }
+    }
+    const mode = source.mode ?? config.extraction.default_mode;
+    if (mode === 'incremental' && !source.cursor_column) {
+      at(
+        ['sources', name],
+        'incremental mode needs cursor_column (e.g. updated_at); set it, or set mode: full for a reference table',
+      );
+    }
+  }
+
+  for (const [name, schedule] of Object.entries(config.schedules)) {
+    for (const [i, s] of (schedule.sources ?? []).entries()) {
+      if (!config.sources[s])
+        at(['schedules', name, 'sources', String(i)], `unknown source "${s}" (defined: ${list(sources)})`);
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,248 @@
+/**
+ * The shape of config/database.yml, as zod schemas. Every object is strict: an unknown or misspelt
+ * key is an error naming its path, never silently ignored. Defaults live here (and so appear in the
+ * generated JSON Schema, config/database.schema.json). Cross-field rules live in rules.ts.
+ */
+import * as z from 'zod';
+import { Secret } from './secret.js';
+import { parseDuration } from './duration.js';
+
+/** A credential: a string in YAML, a `Secret` after parsing. Numbers are accepted (an all-digit password). */
+const secret = z
+  .union([z.string(), z.number()], { error: 'expected text' })
+  .transform((v) => new Secret(String(v)))
+  .meta({ description: 'A credential. Write it as ${ENV_VAR}; it is never printed or logged.' });
+
+const duration = z
+  .string()
+  .refine((s) => parseDuration(s) !== undefined, {
+    error: 'expected a duration such as "250ms", "30s", "5m", "2h" or "1d"',
+  })
+  .meta({ description: 'A duration: a number followed by ms, s, m, h or d, e.g. "30s".' });
+
+const identifier = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected a name of letters, digits and _' });
+
+const pool = z.strictObject({
+  min: z.int().min(0).default(0),
+  max: z.int().min(1).default(4),
+});
+
+const networkCommon = {
+  host: z.string().min(1),
+  port: z.int().min(1).max(65535).optional(),
+  database: z.string().min(1),
+  user: z.string().min(1),
+  password: secret.optional(),
+  pool: pool.prefault({}),
+  connect_timeout: duration.default('15s'),
+  statement_timeout: duration.default('30m').meta({
+    description: 'Longest a single statement may run on the source before the server cancels it.',
+  }),
+  read_only: z.boolean().default(true).meta({
+    description: 'Open read-only sessions where the database supports it. Default true.',
+  }),
+};
+
+const sqliteConnection = z.strictObject({
+  client: z.literal('sqlite'),
+  filename: z
+    .string()
+    .min(1)
+    .meta({ description: 'Path of the database file, relative to the project root.' }),
+  read_only: z.boolean().default(true),
+  statement_timeout: duration.default('30m'),
+});
+
+const postgresConnection = z.strictObject({
+  client: z.literal('postgres'),
+  ...networkCommon,
+  ssl: z
+    .union([z.boolean(), z.strictObject({ reject_unauthorized: z.boolean().default(true) })])
+    .default(false),
+});
+
+const mysqlConnection = z.strictObject({
+  client: z.literal('mysql'),
+  ...networkCommon,
+  ssl: z
+    .union([z.boolean(), z.strictObject({ reject_unauthorized: z.boolean().default(true) })])
+    .default(false),
+});
+
+const mssqlConnection = z.strictObject({
+  client: z.literal('mssql'),
+  ...networkCommon,
+  encrypt: z.boolean().default(true),
+  trust_server_certificate: z.boolean().default(false),
+});
+
+const oracleConnection = z.strictObject({
+  client: z.literal('oracle'),
+  ...networkCommon,
+  host: z.string().min(1).optional(),
+  database: z.string().min(1).optional(),
+  connect_string: z.string().min(1).optional().meta({
+    description: 'Easy Connect string (host:port/service_name); replaces host, port and database.',
+  }),
+});
+
+export const connectionSchema = z.discriminatedUnion('client', [
+  sqliteConnection,
+  postgresConnection,
+  mysqlConnection,
+  mssqlConnection,
+  oracleConnection,
+]);
+
+export const EXTRACTION_MODES = ['incremental', 'full'] as const;
+export type ExtractionMode = (typeof EXTRACTION_MODES)[number];
+
+const sourceSchema = z.strictObject({
+  description: z.string().optional(),
+  enabled: z.boolean().default(true),
+  connection: identifier.meta({ description: 'Name of an entry under connections.' }),
+  query: identifier
+    .optional()
+    .meta({ description: 'Name of a template in queries.yml. Default: the source name.' }),
+  params: z
+    .record(identifier, z.union([z.string(), z.number(), z.boolean()]))
+    .default({})
+    .meta({
+      description: 'Values for the :name bindings of the query template.',
+    }),
+  primary_key: z.array(identifier).min(1),
+  cursor_column: identifier.optional().meta({
+    description:
+      'Column that grows when a row is inserted or updated (e.g. updated_at); required for incremental mode.',
+  }),
+  date_column: identifier.optional().meta({
+    description: 'Column that --start-date/--end-date filter on (e.g. visit_date).',
+  }),
+  mode: z.enum(EXTRACTION_MODES).optional().meta({ description: 'Default mode for this source.' }),
+  pii_columns: z.array(identifier).default([]).meta({
+    description: 'Columns holding patient identities: masked in samples and logs.',
+  }),
+});
+
+const extractionSchema = z.strictObject({
+  default_connection: identifier.optional(),
+  default_mode: z.enum(EXTRACTION_MODES).default('incremental'),
+  batch_size: z.int().min(1).max(1_000_000).default(10_000),
+  timezone: z
+    .string()
+    .refine(isTimeZone, { error: 'expected an IANA time zone such as "Asia/Singapore"' })
+    .default('Asia/Singapore'),
+  settle_lag: duration.default('5m').meta({
+    description: 'Incremental runs stop this far behind the database clock, so late commits are not skipped.',
+  }),
+  lookback: duration.default('0s'),
+  state_dir: z.string().default('data/state'),
+  retry: z
+    .strictObject({
+      attempts: z.int().min(1).max(20).default(3),
+      min_delay: duration.default('1s'),
+      max_delay: duration.default('30s'),
+    })
+    .prefault({}),
+});
+
+export const OUTPUT_FORMATS = ['csv', 'parquet', 'xlsx'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+const outputSchema = z.strictObject({
+  directory: z.string().default('data/raw'),
+  formats: z.array(z.enum(OUTPUT_FORMATS)).min(1).default(['csv']),
+  file_mode: z
+    .string()
+    .regex(/^0?[0-7]{3}$/, { error: 'expected an octal file mode such as "0640"' })
+    .default('0640'),
+  csv: z
+    .strictObject({
+      delimiter: z.string().length(1).default(','),
+      null_value: z.string().default(''),
+      bom: z.boolean().default(false).meta({ description: 'Write a UTF-8 byte order mark (helps Excel).' }),
+    })
+    .prefault({}),
+});
+
+const validationSchema = z.strictObject({
+  stop_on_critical: z.boolean().default(true),
+  report_dir: z.string().default('results/validation'),
+  sample_rows: z.int().min(0).max(1000).default(20),
+});
+
+const scheduleSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  cron: z.string().min(1).meta({ description: 'Five-field cron expression, in the schedule time zone.' }),
+  timezone: z.string().refine(isTimeZone, { error: 'expected an IANA time zone' }).default('Asia/Singapore'),
+  mode: z.enum(EXTRACTION_MODES).default('incremental'),
+  sources: z.array(identifier).optional(),
+});
+
+const alertsSchema = z.strictObject({
+  on: z.array(z.enum(['failure', 'validation_failure', 'warning', 'success'])).default(['failure']),
+  email: z
+    .strictObject({
+      smtp_host: z.string().min(1),
+      smtp_port: z.int().min(1).max(65535).default(587),
+      user: z.string().optional(),
+      password: secret.optional(),
+      from: z.string().min(1),
+      to: z.array(z.string().min(1)).min(1),
+    })
+    .optional(),
+  webhook: z
+    .strictObject({
+      url: secret.meta({ description: 'Slack/Teams incoming-webhook URL (a secret).' }),
+      kind: z.enum(['slack', 'teams']).default('slack'),
+    })
+    .optional(),
+});
+
+const loggingSchema = z.strictObject({
+  level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+  directory: z.string().default('logs'),
+});
+
+export const databaseConfigSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    connections: z.record(identifier, connectionSchema),
+    sources: z.record(identifier, sourceSchema),
+    extraction: extractionSchema.prefault({}),
+    validation: validationSchema.prefault({}),
+    output: outputSchema.prefault({}),
+    schedules: z.record(identifier, scheduleSchema).default({}),
+    alerts: alertsSchema.prefault({}),
+    logging: loggingSchema.prefault({}),
+  })
+  .meta({ title: 'moh-etl database.yml', description: 'Connections, sources and run settings for moh-etl.' });
+
+export type DatabaseConfig = z.output<typeof databaseConfigSchema>;
+export type ConnectionConfig = z.output<typeof connectionSchema>;
+export type ConnectionClient = ConnectionConfig['client'];
+export type SourceConfig = z.output<typeof sourceSchema>;
+export type ExtractionConfig = z.output<typeof extractionSchema>;
+export type OutputConfig = z.output<typeof outputSchema>;
+
+export const queryTemplateSchema = z.strictObject({
+  description: z.string().optional(),
+  sql: z.string().min(1),
+  dialects: z
+    .partialRecord(z.enum(['sqlite', 'postgres', 'mysql', 'mssql', 'oracle']), z.string().min(1))
+    .default({})
+    .meta({ description: 'Per-dialect overrides of sql.' }),
+});
+export const queriesFileSchema = z.record(identifier, queryTemplateSchema);
+export type QueryTemplate = z.output<typeof queryTemplateSchema>;
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}

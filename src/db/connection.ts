@@ -1,0 +1,59 @@
+/**
+ * One knex instance per configured connection. A SourceConnection pairs it with its dialect so
+ * callers never look at the client name.
+ */
+import knexFactory, { type Knex } from 'knex';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { ConnectionConfig } from '../config/schema.js';
+import { SourceError } from '../errors.js';
+import type { Dialect } from './dialect.js';
+import { dialectFor } from './registry.js';
+
+export interface SourceConnection {
+  name: string;
+  config: ConnectionConfig;
+  dialect: Dialect;
+  knex: Knex;
+  close(): Promise<void>;
+}
+
+export function openConnection(name: string, config: ConnectionConfig, root: string): SourceConnection {
+  if (config.client === 'sqlite' && !existsSync(path.resolve(root, config.filename))) {
+    throw new SourceError(`connection "${name}": SQLite database ${config.filename} does not exist`, {
+      hint: config.filename.includes('demo')
+        ? 'run `moh-etl demo` to create the demo database'
+        : 'check connections.' + name + '.filename',
+    });
+  }
+  const dialect = dialectFor(config);
+  const knex = knexFactory(dialect.knexConfig(config, root));
+  return { name, config, dialect: dialect as Dialect, knex, close: () => knex.destroy() };
+}
+
+/** Open each named connection once; close them all together. */
+export class ConnectionSet {
+  readonly #open = new Map<string, SourceConnection>();
+
+  constructor(
+    private readonly connections: Record<string, ConnectionConfig>,
+    private readonly root: string,
+  ) {}
+
+  get(name: string): SourceConnection {
+    let conn = this.#open.get(name);
+    if (!conn) {
+      const config = this.connections[name];
+      if (!config) throw new SourceError(`no connection named "${name}"`);
+      conn = openConnection(name, config, this.root);
+      this.#open.set(name, conn);
+    }
+    return conn;
+  }
+
+  async closeAll(): Promise<void> {
+    const all = [...this.#open.values()];
+    this.#open.clear();
+    await Promise.allSettled(all.map((c) => c.close()));
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * The dialect seam. Everything that differs between databases — knex client settings, session
+ * setup, how result metadata maps to canonical column types, how values are made exact, which
+ * errors are transient — lives behind this interface, one folder per database under dialects/.
+ * The extractor never asks which database it is talking to; it reads `capabilities`.
+ */
+import type { Knex } from 'knex';
+import type { ConnectionConfig } from '../config/schema.js';
+import type { ColumnSpec, ColumnType, Row } from '../schema/column-types.js';
+
+export interface DialectCapabilities {
+  /** The session can be made read-only (SET TRANSACTION READ ONLY or a read-only file handle). */
+  readOnlySessions: boolean;
+  /** The server enforces a per-statement timeout we can set per session. */
+  statementTimeout: boolean;
+  /** Most `?` bindings one statement may carry. */
+  maxBindParameters: number;
+  /** How a row limit is written: `LIMIT n` (postgres, mysql, sqlite), `TOP (n)` (mssql), `FETCH FIRST n ROWS ONLY` (oracle). */
+  limitSyntax: 'limit' | 'top' | 'fetch-first';
+  /** Whether the extractor can be tested against a live server on this machine (false: SQL snapshots only). */
+  liveTested: boolean;
+}
+
+export const defaultCapabilities: DialectCapabilities = {
+  readOnlySessions: false,
+  statementTimeout: false,
+  maxBindParameters: 999,
+  limitSyntax: 'limit',
+  liveTested: true,
+};
+
+/** A query's result with canonical column types and exact values (see schema/column-types.ts). */
+export interface QueryResult {
+  columns: ColumnSpec[];
+  rows: Row[];
+  /**
+   * The driver's own values of `keyColumns` in the last row. Keyset positions are bound back
+   * exactly as the driver returned them, so a SQLite text timestamp or a pg raw timestamp compares
+   * byte-for-byte with what is stored, whatever our canonical text looks like.
+   */
+  lastKey?: unknown[];
+}
+
+export interface QueryOptions {
+  /** Columns whose raw values in the last row are returned as `lastKey`. */
+  keyColumns?: readonly string[];
+}
+
+export interface ServerInfo {
+  version: string;
+}
+
+export interface Dialect<C extends ConnectionConfig = ConnectionConfig> {
+  readonly name: C['client'];
+  readonly capabilities: DialectCapabilities;
+  /** knex settings for this connection: driver options for exact values, pool, session setup. */
+  knexConfig(connection: C, root: string): Knex.Config;
+  /** Run one SELECT and return typed, exact rows. Uses the raw driver for its result metadata. */
+  query(knex: Knex, sql: string, bindings: readonly unknown[], options?: QueryOptions): Promise<QueryResult>;
+  /** A canonical value (e.g. a date-range bound) in the form this driver binds and compares correctly. */
+  formatBinding(value: string, type: ColumnType): unknown;
+  /** The server's product and version. */
+  serverInfo(knex: Knex): Promise<ServerInfo>;
+  /** Wrap a SELECT so it returns at most `limit` rows (after its ORDER BY). */
+  limitRows(sql: string, limit: number): string;
+  /** Quote an identifier. */
+  quoteIdentifier(name: string): string;
+  /** True when retrying the failed operation may succeed (connection lost, deadlock, failover). */
+  isTransient(error: unknown): boolean;
+}
+
+/** The few members of a knex pool connection lifecycle we rely on, typed here instead of spread. */
+export interface KnexClientSlice {
+  acquireConnection(): Promise<unknown>;
+  releaseConnection(connection: unknown): Promise<unknown>;
+}
+
+export function knexClient(knex: Knex): KnexClientSlice {
+  return knex.client as KnexClientSlice;
+}
+
+/** Borrow the driver's own connection from knex's pool for the duration of `fn`. */
+export async function withRawConnection<T, R>(knex: Knex, fn: (connection: R) => Promise<T> | T): Promise<T> {
+  const client = knexClient(knex);
+  const connection = (await client.acquireConnection()) as R;
+  try {
+    return await fn(connection);
+  } finally {
+    await client.releaseConnection(connection);
+  }
+}
+
+export function errorCode(error: unknown): string | undefined {
+  if (error && typeof error === 'object' && 'code' in error) {
+    const code = (error as { code: unknown }).code;
+    return typeof code === 'string' || typeof code === 'number' ? String(code) : undefined;
+  }
+  return undefined;
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
+
+/** Transient network failures every driver reports the same way (Node socket error codes). */
+export function isNetworkError(error: unknown): boolean {
+  const code = errorCode(error);
+  if (code && NETWORK_CODES.has(code)) return true;
+  const name = error instanceof Error ? error.name : '';
+  return name === 'KnexTimeoutError';
+}
+
+/** The raw values of `keyColumns` in the last raw row, for QueryResult.lastKey. */
+export function lastKeyOf(
+  names: readonly string[],
+  rawRows: readonly (readonly unknown[])[],
+  keyColumns: readonly string[] | undefined,
+): unknown[] | undefined {
+  const last = rawRows[rawRows.length - 1];
+  if (!keyColumns || !last) return undefined;
+  return keyColumns.map((k) => {
+    const i = names.indexOf(k);
+    if (i < 0) throw new Error(`key column ${k} is not in the query's result (columns: ${names.join(', ')})`);
+    return last[i];
+  });
+}

@@ -1,0 +1,141 @@
+import type { Knex } from 'knex';
+import type { ConnectionConfig } from '../../../config/schema.js';
+import { parseDuration } from '../../../config/duration.js';
+import type { ColumnSpec, Row } from '../../../schema/column-types.js';
+import {
+  defaultCapabilities,
+  errorCode,
+  isNetworkError,
+  lastKeyOf,
+  withRawConnection,
+  type Dialect,
+  type QueryResult,
+} from '../../dialect.js';
+import { mysqlColumnType, mysqlConverter, type MysqlField } from './types.js';
+
+type MysqlConnection = Extract<ConnectionConfig, { client: 'mysql' }>;
+
+/** The slice of mysql2's callback connection (what knex hands out) that we use. */
+interface Mysql2Connection {
+  query(
+    options: { sql: string; rowsAsArray: boolean },
+    values: unknown[],
+    cb: (err: Error | null, rows: unknown[][], fields: MysqlField[]) => void,
+  ): void;
+  query(sql: string, cb: (err: Error | null) => void): void;
+}
+
+// 1213 deadlock, 1205 lock wait timeout, 2006/2013 server gone / lost connection.
+const TRANSIENT_ERRNO = new Set([
+  'ER_LOCK_DEADLOCK',
+  'ER_LOCK_WAIT_TIMEOUT',
+  'PROTOCOL_CONNECTION_LOST',
+  'ER_SERVER_SHUTDOWN',
+  'ECONNRESET',
+]);
+
+export const mysqlDialect: Dialect<MysqlConnection> = {
+  name: 'mysql',
+  capabilities: {
+    ...defaultCapabilities,
+    readOnlySessions: true,
+    statementTimeout: true,
+    maxBindParameters: 65_535,
+  },
+
+  knexConfig(c) {
+    const timeoutMs = parseDuration(c.statement_timeout) ?? 0;
+    return {
+      client: 'mysql2',
+      connection: {
+        host: c.host,
+        port: c.port ?? 3306,
+        database: c.database,
+        user: c.user,
+        password: c.password?.reveal(),
+        ssl:
+          c.ssl === false
+            ? undefined
+            : c.ssl === true
+              ? {}
+              : { rejectUnauthorized: c.ssl.reject_unauthorized },
+        connectTimeout: parseDuration(c.connect_timeout),
+        // Exact values: dates and big numbers as the server's text, UTC session.
+        dateStrings: true,
+        supportBigNumbers: true,
+        bigNumberStrings: true,
+        decimalNumbers: false,
+        timezone: '+00:00',
+        charset: 'utf8mb4',
+      },
+      pool: {
+        min: c.pool.min,
+        max: c.pool.max,
+        afterCreate: (conn: Mysql2Connection, done: (err: Error | null, conn: unknown) => void) => {
+          const statements = [
+            `SET time_zone = '+00:00'`,
+            ...(c.read_only ? ['SET SESSION TRANSACTION READ ONLY'] : []),
+          ];
+          // MariaDB names its statement timeout max_statement_time (seconds); MySQL max_execution_time (ms, SELECT only).
+          const timeout = `SET @@session.max_statement_time = ${timeoutMs / 1000}`;
+          const fallback = `SET @@session.max_execution_time = ${timeoutMs}`;
+          runAll(conn, statements)
+            .then(() => runAll(conn, [timeout]).catch(() => runAll(conn, [fallback])))
+            .then(
+              () => done(null, conn),
+              (e: Error) => done(e, conn),
+            );
+        },
+      },
+      acquireConnectionTimeout: parseDuration(c.connect_timeout) ?? 15_000,
+    };
+  },
+
+  query(knex, sql, bindings, options) {
+    return withRawConnection<QueryResult, Mysql2Connection>(
+      knex,
+      (conn) =>
+        new Promise<QueryResult>((resolve, reject) => {
+          conn.query({ sql, rowsAsArray: true }, [...bindings], (err, raw, fields) => {
+            if (err) return reject(err);
+            const columns: ColumnSpec[] = fields.map((f) => ({
+              name: f.name,
+              type: mysqlColumnType(f),
+              nullable: true,
+            }));
+            const convert = columns.map((c) => mysqlConverter(c.type));
+            const rows: Row[] = raw.map((r) => r.map((v, i) => (v === null ? null : convert[i]!(v))));
+            const lastKey = lastKeyOf(
+              fields.map((f) => f.name),
+              raw,
+              options?.keyColumns,
+            );
+            resolve({ columns, rows, lastKey });
+          });
+        }),
+    );
+  },
+
+  async serverInfo(knex: Knex) {
+    const [rows] = (await knex.raw('select version() as v')) as [{ v: string }[]];
+    const v = rows[0]?.v ?? '?';
+    return { version: /mariadb/i.test(v) ? `MariaDB ${v}` : `MySQL ${v}` };
+  },
+
+  // MySQL compares DATETIME/TIMESTAMP with "YYYY-MM-DD HH:MM:SS[.ffffff]" text (session zone is UTC).
+  formatBinding: (value) => value.replace('T', ' ').replace(/Z$/, ''),
+  limitRows: (sql, limit) => `${sql} LIMIT ${Math.trunc(limit)}`,
+  quoteIdentifier: (name) => `\`${name.replace(/`/g, '``')}\``,
+  isTransient(error) {
+    const code = errorCode(error);
+    return (code !== undefined && TRANSIENT_ERRNO.has(code)) || isNetworkError(error);
+  },
+};
+
+function runAll(conn: Mysql2Connection, statements: string[]): Promise<void> {
+  return statements.reduce<Promise<void>>(
+    (prev, sql) =>
+      prev.then(() => new Promise<void>((res, rej) => conn.query(sql, (e) => (e ? rej(e) : res())))),
+    Promise.resolve(),
+  );
+}

@@ -1,0 +1,123 @@
+import type { Knex } from 'knex';
+import type { ConnectionConfig } from '../../../config/schema.js';
+import { parseDuration } from '../../../config/duration.js';
+import type { ColumnSpec, Row } from '../../../schema/column-types.js';
+import {
+  defaultCapabilities,
+  errorCode,
+  isNetworkError,
+  lastKeyOf,
+  withRawConnection,
+  type Dialect,
+  type QueryResult,
+} from '../../dialect.js';
+import { postgresColumnType, postgresConverter } from './types.js';
+
+type PostgresConnection = Extract<ConnectionConfig, { client: 'postgres' }>;
+
+/** The slice of node-postgres we use. */
+interface PgClient {
+  query(config: {
+    text: string;
+    values: unknown[];
+    rowMode: 'array';
+    types: { getTypeParser: () => (text: string) => string };
+  }): Promise<{
+    fields: { name: string; dataTypeID: number; dataTypeModifier: number }[];
+    rows: (string | null)[][];
+  }>;
+  query(text: string): Promise<unknown>;
+}
+
+const rawText = { getTypeParser: () => (text: string) => text };
+
+// 57P01 admin shutdown, 57P03 cannot connect now, 40001 serialization failure, 40P01 deadlock, 08xxx connection exceptions.
+const TRANSIENT_SQLSTATE = /^(57P01|57P03|40001|40P01|08\w{3})$/;
+
+export const postgresDialect: Dialect<PostgresConnection> = {
+  name: 'postgres',
+  capabilities: {
+    ...defaultCapabilities,
+    readOnlySessions: true,
+    statementTimeout: true,
+    maxBindParameters: 65_535,
+  },
+
+  knexConfig(c) {
+    const statementTimeout = parseDuration(c.statement_timeout) ?? 0;
+    return {
+      client: 'pg',
+      connection: {
+        host: c.host,
+        port: c.port ?? 5432,
+        database: c.database,
+        user: c.user,
+        password: c.password?.reveal(),
+        ssl:
+          c.ssl === false ? false : c.ssl === true ? true : { rejectUnauthorized: c.ssl.reject_unauthorized },
+        connectionTimeoutMillis: parseDuration(c.connect_timeout),
+        application_name: 'moh-etl',
+      },
+      pool: {
+        min: c.pool.min,
+        max: c.pool.max,
+        afterCreate: (conn: PgClient, done: (err: Error | null, conn: unknown) => void) => {
+          const settings = [
+            // UTC session: timestamptz text comes back as "+00", the same whatever the server's zone.
+            `SET TimeZone = 'UTC'`,
+            `SET statement_timeout = ${statementTimeout}`,
+            `SET lc_monetary = 'C'`,
+            ...(c.read_only ? ['SET default_transaction_read_only = on'] : []),
+          ];
+          conn.query(settings.join('; ')).then(
+            () => done(null, conn),
+            (e: Error) => done(e, conn),
+          );
+        },
+      },
+      acquireConnectionTimeout: parseDuration(c.connect_timeout) ?? 15_000,
+    };
+  },
+
+  query(knex, sql, bindings, options) {
+    return withRawConnection<QueryResult, PgClient>(knex, async (client) => {
+      const text = numberPlaceholders(sql);
+      const result = await client.query({ text, values: [...bindings], rowMode: 'array', types: rawText });
+      const columns: ColumnSpec[] = result.fields.map((f) => ({
+        name: f.name,
+        type: postgresColumnType(f.dataTypeID, f.dataTypeModifier),
+        nullable: true,
+      }));
+      const convert = columns.map((c, i) => postgresConverter(c.type, result.fields[i]!.dataTypeID));
+      const rows: Row[] = result.rows.map((r) => r.map((v, i) => (v === null ? null : convert[i]!(v))));
+      const lastKey = lastKeyOf(
+        result.fields.map((f) => f.name),
+        result.rows,
+        options?.keyColumns,
+      );
+      return { columns, rows, lastKey };
+    });
+  },
+
+  async serverInfo(knex: Knex) {
+    const res = (await knex.raw('select version() as v')) as { rows: { v: string }[] };
+    return { version: res.rows[0]?.v.split(' on ')[0] ?? 'PostgreSQL' };
+  },
+
+  // ISO 8601 text ("…T…Z") is valid input for date, timestamp and timestamptz.
+  formatBinding: (value) => value,
+  limitRows: (sql, limit) => `${sql} LIMIT ${Math.trunc(limit)}`,
+  quoteIdentifier: (name) => `"${name.replace(/"/g, '""')}"`,
+  isTransient(error) {
+    const code = errorCode(error);
+    if (code && TRANSIENT_SQLSTATE.test(code)) return true;
+    const message = error instanceof Error ? error.message : '';
+    return isNetworkError(error) || /Connection terminated unexpectedly/.test(message);
+  },
+};
+
+/** knex-style `?` placeholders to PostgreSQL's `$1…$n`, skipping string literals and `??`. */
+function numberPlaceholders(sql: string): string {
+  let n = 0;
+  return sql.replace(/'(?:[^']|'')*'|\?\?|\?/g, (m) => (m === '?' ? `$${++n}` : m === '??' ? '?' : m));
+}

@@ -1,0 +1,82 @@
+/**
+ * Keyset pagination. Each batch is its own short statement:
+ *   SELECT * FROM (<template>) q WHERE <filters> AND (<after position>) ORDER BY k1, …, kn LIMIT n
+ * The position predicate is expanded (k1 > :v1 OR (k1 = :v1 AND k2 > :v2) …) instead of a row
+ * value comparison, which SQL Server and Oracle lack and which some planners cannot use an index for.
+ * No OFFSET anywhere: the source never rescans rows it has already sent.
+ */
+import type { Dialect } from '../db/dialect.js';
+
+export interface SqlFragment {
+  sql: string;
+  bindings: unknown[];
+}
+
+/** `(k1 > ?) OR (k1 = ? AND k2 > ?) OR …` for a position after `values` in the order of `columns`. */
+export function afterPosition(
+  dialect: Dialect,
+  columns: readonly string[],
+  values: readonly unknown[],
+): SqlFragment {
+  const q = columns.map((c) => `q.${dialect.quoteIdentifier(c)}`);
+  const terms: string[] = [];
+  const bindings: unknown[] = [];
+  for (let i = 0; i < columns.length; i++) {
+    const equal = q.slice(0, i).map((c) => `${c} = ?`);
+    terms.push(`(${[...equal, `${q[i]!} > ?`].join(' AND ')})`);
+    bindings.push(...values.slice(0, i), values[i]);
+  }
+  return { sql: terms.length === 1 ? terms[0]! : `(${terms.join(' OR ')})`, bindings };
+}
+
+export interface BatchQueryPlan {
+  /** The source's SELECT, with `?` placeholders already compiled from its `:name` bindings. */
+  template: SqlFragment;
+  /** Fixed filters (date range, high-water mark); ANDed together. */
+  filters: SqlFragment[];
+  /** Keyset order: the cursor column (incremental) then the primary key columns. */
+  orderColumns: readonly string[];
+  batchSize: number;
+}
+
+/** The statement for the batch after `position` (undefined: the first batch). */
+export function batchQuery(
+  dialect: Dialect,
+  plan: BatchQueryPlan,
+  position: readonly unknown[] | undefined,
+): SqlFragment {
+  const where = [...plan.filters];
+  if (position) where.push(afterPosition(dialect, plan.orderColumns, position));
+  return wrap(dialect, plan.template, where, plan.orderColumns, plan.batchSize);
+}
+
+/** `SELECT COUNT(*)` over exactly the rows the plan covers (used by dry-run and reconciliation). */
+export function countQuery(dialect: Dialect, plan: BatchQueryPlan): SqlFragment {
+  const { sql, bindings } = filtered(dialect, plan.template, plan.filters);
+  return { sql: `SELECT COUNT(*) AS n FROM (${sql}) c`, bindings };
+}
+
+/** The template alone with no rows, to learn its result columns and types cheaply. */
+export function probeQuery(dialect: Dialect, template: SqlFragment): SqlFragment {
+  return { sql: dialect.limitRows(`SELECT * FROM (${template.sql}) q`, 0), bindings: template.bindings };
+}
+
+function filtered(dialect: Dialect, template: SqlFragment, where: SqlFragment[]): SqlFragment {
+  const clause = where.length ? ` WHERE ${where.map((w) => w.sql).join(' AND ')}` : '';
+  return {
+    sql: `SELECT * FROM (${template.sql.trim()}) q${clause}`,
+    bindings: [...template.bindings, ...where.flatMap((w) => w.bindings)],
+  };
+}
+
+function wrap(
+  dialect: Dialect,
+  template: SqlFragment,
+  where: SqlFragment[],
+  order: readonly string[],
+  limit: number,
+): SqlFragment {
+  const base = filtered(dialect, template, where);
+  const orderBy = order.map((c) => `q.${dialect.quoteIdentifier(c)}`).join(', ');
+  return { sql: dialect.limitRows(`${base.sql} ORDER BY ${orderBy}`, limit), bindings: base.bindings };
+}

@@ -1,0 +1,94 @@
+/**
+ * Files appear whole or not at all: bytes go to a temporary name beside the target, are fsynced,
+ * and the file is renamed into place (then the directory is fsynced so the rename survives a crash).
+ * Files are created with a restrictive mode because they hold patient data.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { OutputError } from '../errors.js';
+import type { CommittedPart } from './writer.js';
+
+export class AtomicFile {
+  readonly tempPath: string;
+  #handle: FileHandle | undefined;
+  readonly #hash = createHash('sha256');
+  #bytes = 0;
+
+  private constructor(
+    readonly finalPath: string,
+    handle: FileHandle,
+    tempPath: string,
+  ) {
+    this.#handle = handle;
+    this.tempPath = tempPath;
+  }
+
+  static async create(finalPath: string, mode: number): Promise<AtomicFile> {
+    mkdirSync(path.dirname(finalPath), { recursive: true, mode: 0o750 });
+    const tempPath = path.join(path.dirname(finalPath), `.${path.basename(finalPath)}.${process.pid}.tmp`);
+    try {
+      const handle = await open(tempPath, 'wx', mode);
+      // The umask may have widened nothing but can narrow; chmod makes the mode exact.
+      await handle.chmod(mode);
+      return new AtomicFile(finalPath, handle, tempPath);
+    } catch (e) {
+      throw new OutputError(`cannot create ${tempPath}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  async write(chunk: string | Uint8Array): Promise<void> {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    if (buf.length === 0) return;
+    this.#hash.update(buf);
+    this.#bytes += buf.length;
+    await this.#handleOrThrow().write(buf);
+  }
+
+  async commit(rows: number): Promise<CommittedPart> {
+    const handle = this.#handleOrThrow();
+    await handle.sync();
+    await handle.close();
+    this.#handle = undefined;
+    await rename(this.tempPath, this.finalPath);
+    await syncDirectory(path.dirname(this.finalPath));
+    return { path: this.finalPath, rows, bytes: this.#bytes, sha256: this.#hash.digest('hex') };
+  }
+
+  async abort(): Promise<void> {
+    await this.#handle?.close().catch(() => undefined);
+    this.#handle = undefined;
+    await rm(this.tempPath, { force: true });
+  }
+
+  #handleOrThrow(): FileHandle {
+    if (!this.#handle) throw new OutputError(`${this.finalPath} is already closed`);
+    return this.#handle;
+  }
+}
+
+/** Write a whole small file (manifest, state) atomically. */
+export async function writeFileAtomic(finalPath: string, content: string, mode: number): Promise<void> {
+  const file = await AtomicFile.create(finalPath, mode);
+  try {
+    await file.write(content);
+    await file.commit(0);
+  } catch (e) {
+    await file.abort();
+    throw e;
+  }
+}
+
+export async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

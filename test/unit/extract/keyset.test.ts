@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { postgresDialect } from '../../../src/db/dialects/postgres/index.js';
+import { mysqlDialect } from '../../../src/db/dialects/mysql/index.js';
+import type { Dialect } from '../../../src/db/dialect.js';
+import { afterPosition, batchQuery, countQuery } from '../../../src/extract/keyset.js';
+
+const pg = postgresDialect as unknown as Dialect;
+
+describe('keyset pagination SQL', () => {
+  it('expands (c, pk) > (v1, v2) without row values and without OFFSET', () => {
+    const f = afterPosition(pg, ['updated_at', 'attendance_id'], ['2025-01-01 00:00:00+00', '42']);
+    expect(f.sql).toBe('((q."updated_at" > ?) OR (q."updated_at" = ? AND q."attendance_id" > ?))');
+    expect(f.bindings).toEqual(['2025-01-01 00:00:00+00', '2025-01-01 00:00:00+00', '42']);
+  });
+
+  it('handles composite keys of three columns', () => {
+    const f = afterPosition(pg, ['a', 'b', 'c'], [1, 2, 3]);
+    expect(f.sql).toBe(
+      '((q."a" > ?) OR (q."a" = ? AND q."b" > ?) OR (q."a" = ? AND q."b" = ? AND q."c" > ?))',
+    );
+    expect(f.bindings).toEqual([1, 1, 2, 1, 2, 3]);
+  });
+
+  it('wraps the template with filters, position, ORDER BY and LIMIT', () => {
+    const plan = {
+      template: { sql: 'SELECT * FROM attendances WHERE region = ?', bindings: ['North'] },
+      filters: [
+        { sql: '(q."visit_date" >= ? AND q."visit_date" < ?)', bindings: ['2025-01-01', '2025-02-01'] },
+      ],
+      orderColumns: ['attendance_id'],
+      batchSize: 500,
+    };
+    const first = batchQuery(pg, plan, undefined);
+    expect(first.sql).toBe(
+      'SELECT * FROM (SELECT * FROM attendances WHERE region = ?) q WHERE (q."visit_date" >= ? AND q."visit_date" < ?) ORDER BY q."attendance_id" LIMIT 500',
+    );
+    expect(first.bindings).toEqual(['North', '2025-01-01', '2025-02-01']);
+    const next = batchQuery(mysqlDialect as unknown as Dialect, plan, ['99']);
+    expect(next.sql).toContain('AND (q.`attendance_id` > ?) ORDER BY q.`attendance_id` LIMIT 500');
+    expect(next.sql).not.toMatch(/OFFSET/i);
+    expect(countQuery(pg, plan).sql).toBe(
+      'SELECT COUNT(*) AS n FROM (SELECT * FROM (SELECT * FROM attendances WHERE region = ?) q WHERE (q."visit_date" >= ? AND q."visit_date" < ?)) c',
+    );
+  });
+});

@@ -1,0 +1,79 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { t, type ColumnSpec, type Row } from '../../../src/schema/column-types.js';
+import { csvWriter } from '../../../src/write/csv.js';
+import type { OutputConfig } from '../../../src/config/schema.js';
+
+const columns: ColumnSpec[] = [
+  { name: 'id', type: t.int64(), nullable: false },
+  { name: 'note', type: t.string(), nullable: true },
+  { name: 'fee', type: t.decimal(38, 6), nullable: true },
+  { name: 'at', type: t.timestamptz(), nullable: true },
+  { name: 'ok', type: t.boolean(), nullable: true },
+];
+const rows: Row[] = [
+  ['9007199254740993', 'plain', '12345678901234567890.123456', '2025-01-01T01:02:03.123456Z', true],
+  ['2', 'comma, "quote"\nnewline\r\nCRLF', '0.10', null, false],
+  ['3', '  padded  ', null, null, null],
+  ['4', '陈美玲 · முருகன்', '-1.00', '0001-01-01T00:00:00.000000Z', true],
+  ['5', '', '0', '9999-12-31T23:59:59.999999Z', false],
+];
+
+const options = (csv: Partial<OutputConfig['csv']> = {}): OutputConfig => ({
+  directory: 'x',
+  formats: ['csv'],
+  file_mode: '0640',
+  csv: { delimiter: ',', null_value: '', bom: false, ...csv },
+});
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'moh-csv-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('CSV writer', () => {
+  it('round-trips every value through an independent RFC 4180 parser', async () => {
+    const file = path.join(dir, 'part-00000.csv');
+    const w = await csvWriter.open(file, columns, options({ null_value: '\\N' }));
+    await w.write({ columns, rows: rows.slice(0, 2) });
+    await w.write({ columns, rows: rows.slice(2) });
+    const part = await w.commit();
+    expect(part.rows).toBe(5);
+    expect(part.bytes).toBe(statSync(file).size);
+    const parsed = parse(readFileSync(file), { columns: true }) as Record<string, string>[];
+    expect(parsed).toHaveLength(5);
+    parsed.forEach((rec, i) => {
+      columns.forEach((c, j) => {
+        const v = rows[i]![j];
+        expect(rec[c.name]).toBe(v === null ? '\\N' : String(v));
+      });
+    });
+  });
+
+  it('is invisible until committed, leaves nothing on abort, and is created 0640', async () => {
+    const file = path.join(dir, 'part-00000.csv');
+    const w = await csvWriter.open(file, columns, options());
+    await w.write({ columns, rows });
+    expect(readdirSync(dir).filter((f) => !f.startsWith('.'))).toEqual([]);
+    await w.abort();
+    expect(readdirSync(dir)).toEqual([]);
+    const w2 = await csvWriter.open(file, columns, options());
+    await w2.commit();
+    expect(statSync(file).mode & 0o777).toBe(0o640);
+    expect(readFileSync(file, 'utf8')).toBe('id,note,fee,at,ok\n');
+  });
+
+  it('honours delimiter and BOM', async () => {
+    const file = path.join(dir, 'p.csv');
+    const w = await csvWriter.open(file, columns, options({ delimiter: ';', bom: true }));
+    await w.write({ columns, rows: [['1', 'a;b', '1.5', null, true]] });
+    await w.commit();
+    const text = readFileSync(file, 'utf8');
+    expect(text.startsWith('\ufeffid;note;fee;at;ok\n')).toBe(true);
+    expect(text).toContain('1;"a;b";1.5;;true');
+  });
+});
