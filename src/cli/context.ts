@@ -1,31 +1,28 @@
-/** What every command starts from: the loaded config and a logger, built from the common flags. */
+/**
+ * What commands start from: the loaded config (which validates it) and, once every flag has been
+ * checked, a logger. Opening the log only after the checks means a rejected command writes nothing.
+ */
 import path from 'node:path';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { UsageError } from '../errors.js';
 import { createLogger, LOG_LEVELS, type Logger } from '../observe/logger.js';
 import type { CommonFlags } from './options.js';
 
-export interface CommandContext {
-  loaded: LoadedConfig;
-  log: Logger;
-}
+type Level = (typeof LOG_LEVELS)[number];
 
-export interface ContextOptions {
-  /** No log file (dry runs write nothing). */
-  noLogFile?: boolean;
-}
-
-export function commandContext(flags: CommonFlags, options: ContextOptions = {}): CommandContext {
-  const level = flags.logLevel;
-  if (level !== undefined && !(LOG_LEVELS as readonly string[]).includes(level)) {
-    throw new UsageError(`--log-level "${level}" is not a level (valid: ${LOG_LEVELS.join(', ')})`);
+export function loadContext(flags: CommonFlags): LoadedConfig {
+  if (flags.logLevel !== undefined && !(LOG_LEVELS as readonly string[]).includes(flags.logLevel)) {
+    throw new UsageError(`--log-level "${flags.logLevel}" is not a level (valid: ${LOG_LEVELS.join(', ')})`);
   }
-  const loaded = loadConfig({ configPath: flags.config });
+  return loadConfig({ configPath: flags.config });
+}
+
+/** The run's logger: JSON lines to logs/extraction.log (unless `file` is false), warnings to stderr. */
+export function openLog(loaded: LoadedConfig, flags: CommonFlags, file = true): Logger {
   const logging = loaded.config.logging;
-  const log = createLogger({
-    level: (level ?? logging.level) as (typeof LOG_LEVELS)[number],
-    consoleLevel: (level ?? 'warn') as (typeof LOG_LEVELS)[number],
-    directory: options.noLogFile ? undefined : path.resolve(loaded.root, logging.directory),
+  return createLogger({
+    level: (flags.logLevel ?? logging.level) as Level,
+    consoleLevel: (flags.logLevel ?? 'warn') as Level,
+    directory: file ? path.resolve(loaded.root, logging.directory) : undefined,
   });
-  return { loaded, log };
 }

@@ -11,10 +11,12 @@ import { buildProgram } from './program.js';
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = ExitCode.Success;
   const err = (line: string) => process.stderr.write(redactSecrets(line) + '\n');
-  const program = buildProgram(async (run) => {
-    exitCode = await run();
-  });
-  program.exitOverride().configureOutput({ writeErr: (s) => process.stderr.write(redactSecrets(s)) });
+  const program = buildProgram(
+    async (run) => {
+      exitCode = await run();
+    },
+    { writeErr: (s) => process.stderr.write(redactSecrets(s)) },
+  );
   try {
     await program.parseAsync(argv);
     return exitCode;

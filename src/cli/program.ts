@@ -6,6 +6,8 @@ import { Command, Option } from 'commander';
 import { EXTRACTION_MODES, OUTPUT_FORMATS } from '../config/schema.js';
 import { LOG_LEVELS } from '../observe/logger.js';
 import { VERSION } from '../version.js';
+import type { CommonFlags, ExtractFlags } from './options.js';
+import type { DemoFlags } from './commands/demo.js';
 
 export type Action = (run: () => Promise<number> | number) => Promise<void>;
 
@@ -42,8 +44,15 @@ function extractionFlags(cmd: Command): Command {
     .option('--dry-run', 'print the SQL, bindings, row estimate and output paths; write nothing');
 }
 
-export function buildProgram(action: Action): Command {
+export interface ProgramOutput {
+  writeErr: (text: string) => void;
+}
+
+export function buildProgram(action: Action, output: ProgramOutput): Command {
+  // exitOverride and output settings are inherited only by subcommands created after them.
   const program = new Command('moh-etl')
+    .exitOverride()
+    .configureOutput(output)
     .description(
       'Extract MOH polyclinic data from clinical databases into validated Parquet, CSV and Excel files.',
     )
@@ -52,18 +61,21 @@ export function buildProgram(action: Action): Command {
     .addHelpText('after', EXAMPLES);
 
   extractionFlags(program.command('extract').description('extract sources to files under data/raw/')).action(
-    (flags) => action(async () => (await import('./commands/extract.js')).extractCommand(flags)),
+    (flags: ExtractFlags) =>
+      action(async () => (await import('./commands/extract.js')).extractCommand(flags)),
   );
 
   extractionFlags(
     program.command('run').description('the whole pipeline: extract, then validate, transform and load'),
-  ).action((flags) => action(async () => (await import('./commands/run.js')).runCommand(flags)));
+  ).action((flags: ExtractFlags) =>
+    action(async () => (await import('./commands/run.js')).runCommand(flags)),
+  );
 
   common(program.command('validate').description('run the data-quality checks alone'))
     .option('-s, --sources <names...>', 'sources to check')
     .option('--start-date <YYYY-MM-DD>', 'first day')
     .option('--end-date <YYYY-MM-DD>', 'last day, inclusive')
-    .action((flags) =>
+    .action((flags: CommonFlags) =>
       action(async () =>
         (await import('./commands/pending.js')).pendingCommand(
           'validate',
@@ -85,7 +97,9 @@ export function buildProgram(action: Action): Command {
 
   common(
     program.command('status').description('each source’s watermark and last run, and recent runs'),
-  ).action((flags) => action(async () => (await import('./commands/status.js')).statusCommand(flags)));
+  ).action((flags: CommonFlags) =>
+    action(async () => (await import('./commands/status.js')).statusCommand(flags)),
+  );
 
   common(
     program
@@ -99,10 +113,12 @@ export function buildProgram(action: Action): Command {
     .option('--days <n>', 'days of history (default 90, from 2025-01-01)')
     .option('--seed <n>', 'random seed (default 42)')
     .option('--dirty-rate <r>', 'share of rows given a defect a validator must catch (default 0)')
-    .action((flags) => action(async () => (await import('./commands/demo.js')).demoCommand(flags)));
+    .action((flags: DemoFlags) =>
+      action(async () => (await import('./commands/demo.js')).demoCommand(flags)),
+    );
 
   common(program.command('check').description('validate the configuration and test every connection')).action(
-    (flags) => action(async () => (await import('./commands/check.js')).checkCommand(flags)),
+    (flags: CommonFlags) => action(async () => (await import('./commands/check.js')).checkCommand(flags)),
   );
 
   const state = program.command('state').description('inspect or reset extraction state');
@@ -111,7 +127,7 @@ export function buildProgram(action: Action): Command {
       .command('reset')
       .description('forget the watermark of sources')
       .argument('<sources...>', 'source names'),
-  ).action((sources: string[], flags) =>
+  ).action((sources: string[], flags: CommonFlags) =>
     action(async () => (await import('./commands/state.js')).stateResetCommand(sources, flags)),
   );
 

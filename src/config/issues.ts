@@ -51,7 +51,9 @@ export function describeFound(value: unknown, path: KeyPath): string {
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string')
     return redactSecrets(JSON.stringify(value.length > 60 ? value.slice(0, 57) + '...' : value));
-  return redactSecrets(String(value as number | boolean));
+  return redactSecrets(
+    typeof value === 'number' || typeof value === 'boolean' ? String(value) : typeof value,
+  );
 }
 
 /** One ConfigProblem per zod issue; an unknown key gets its own problem at the key's line. */

@@ -28,7 +28,7 @@ export function openConnection(name: string, config: ConnectionConfig, root: str
   }
   const dialect = dialectFor(config);
   const knex = knexFactory(dialect.knexConfig(config, root));
-  return { name, config, dialect: dialect as Dialect, knex, close: () => knex.destroy() };
+  return { name, config, dialect: dialect, knex, close: () => knex.destroy() };
 }
 
 /** Open each named connection once; close them all together. */

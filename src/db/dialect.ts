@@ -92,7 +92,7 @@ export async function withRawConnection<T, R>(knex: Knex, fn: (connection: R) =>
 
 export function errorCode(error: unknown): string | undefined {
   if (error && typeof error === 'object' && 'code' in error) {
-    const code = (error as { code: unknown }).code;
+    const code = error.code;
     return typeof code === 'string' || typeof code === 'number' ? String(code) : undefined;
   }
   return undefined;

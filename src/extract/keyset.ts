@@ -50,9 +50,16 @@ export function batchQuery(
   return wrap(dialect, plan.template, where, plan.orderColumns, plan.batchSize);
 }
 
-/** `SELECT COUNT(*)` over exactly the rows the plan covers (used by dry-run and reconciliation). */
-export function countQuery(dialect: Dialect, plan: BatchQueryPlan): SqlFragment {
-  const { sql, bindings } = filtered(dialect, plan.template, plan.filters);
+/** `SELECT COUNT(*)` over exactly the rows the plan covers after `position` (dry-run, reconciliation). */
+export function countQuery(
+  dialect: Dialect,
+  plan: BatchQueryPlan,
+  position?: readonly unknown[],
+): SqlFragment {
+  const where = position
+    ? [...plan.filters, afterPosition(dialect, plan.orderColumns, position)]
+    : plan.filters;
+  const { sql, bindings } = filtered(dialect, plan.template, where);
   return { sql: `SELECT COUNT(*) AS n FROM (${sql}) c`, bindings };
 }
 

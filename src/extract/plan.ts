@@ -23,9 +23,12 @@ export interface SourceRequest {
   watermark?: Watermark;
 }
 
+/** What a run does with a source: its mode, or `range` for a --start-date/--end-date slice. */
+export type PlanMode = ExtractionMode | 'range';
+
 export interface SourcePlan extends BatchQueryPlan {
   name: string;
-  mode: ExtractionMode;
+  mode: PlanMode;
   range?: DateRange;
   columns: ColumnSpec[];
   /** Where to start: the stored watermark for an incremental run, else the beginning. */
@@ -77,7 +80,7 @@ export async function planSource(conn: SourceConnection, req: SourceRequest): Pr
 
   return {
     name: req.name,
-    mode: req.range ? 'full' : req.mode,
+    mode: req.range ? 'range' : req.mode,
     range: req.range,
     columns,
     template,

@@ -69,7 +69,7 @@ export function createLogger(options: LoggerOptions): Logger {
 }
 
 function asLevel(level: LevelWithSilent): pino.Level {
-  return (level === 'silent' ? 'fatal' : level) as pino.Level;
+  return level === 'silent' ? 'fatal' : level;
 }
 
 /** One short line per record: "warn  message (source=attendances)". */
@@ -83,7 +83,9 @@ function humanStream(out: NodeJS.WritableStream): Writable {
           .filter((k) => rec[k] !== undefined)
           .map((k) => `${k}=${String(rec[k])}`);
         const err = rec.err as { message?: string } | undefined;
-        const msg = [String(rec.msg ?? ''), err?.message ? `: ${err.message}` : ''].join('');
+        const msg = [typeof rec.msg === 'string' ? rec.msg : '', err?.message ? `: ${err.message}` : ''].join(
+          '',
+        );
         out.write(`${label.padEnd(5)} ${msg}${context.length ? ` (${context.join(', ')})` : ''}\n`);
       } catch {
         out.write(chunk);

@@ -148,9 +148,15 @@ async function writeSource(
   let rows = 0;
   let lastPosition: unknown[] | undefined;
   try {
-    for (const spec of specs)
-      writers.push(await spec.open(path.join(dir, partFileName(0, spec.extension)), plan.columns, output));
     for await (const batch of batches()) {
+      // Parts are opened on the first row: an empty increment leaves a manifest and no empty files.
+      if (writers.length === 0) {
+        for (const spec of specs) {
+          writers.push(
+            await spec.open(path.join(dir, partFileName(0, spec.extension)), plan.columns, output),
+          );
+        }
+      }
       for (const w of writers) await w.write(batch);
       rows += batch.rows.length;
       lastPosition = batch.position;

@@ -73,6 +73,6 @@ class CsvPartWriter implements PartWriter {
   }
 }
 
-const formatText = (v: CellValue): string => (typeof v === 'string' ? v : String(v as number | boolean));
+const formatText = (v: CellValue): string => (typeof v === 'string' ? v : String(v));
 /** Binary columns are written as base64 text (documented in DATA_EXTRACTION_GUIDE.md). */
 const formatBinary = (v: CellValue): string => Buffer.from(v as Uint8Array).toString('base64');

@@ -5,12 +5,12 @@
 import { openConnection } from '../../db/connection.js';
 import { ExitCode } from '../../errors.js';
 import { redactSecrets } from '../../config/secret.js';
-import { commandContext } from '../context.js';
+import { loadContext } from '../context.js';
 import type { CommonFlags } from '../options.js';
 import { shownPath, stdout, table, type Out } from '../print.js';
 
 export async function checkCommand(flags: CommonFlags, out: Out = stdout): Promise<number> {
-  const { loaded } = commandContext(flags, { noLogFile: true });
+  const loaded = loadContext(flags);
   out(`Configuration OK: ${shownPath(loaded.file)}, ${shownPath(loaded.queriesFile)}`);
   out(
     `${Object.keys(loaded.config.sources).length} sources, ${Object.keys(loaded.config.connections).length} connections`,

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import type { LoadedConfig } from '../../config/load.js';
 import { ExitCode, UsageError } from '../../errors.js';
 import { advanceDemo, createDemoDatabase, type LoadResult } from '../../synth/index.js';
-import { commandContext } from '../context.js';
+import { loadContext } from '../context.js';
 import type { CommonFlags } from '../options.js';
 import { formatCount, shownPath, stdout, table, type Out } from '../print.js';
 import { extractCommand } from './extract.js';
@@ -27,7 +27,7 @@ export interface DemoFlags extends CommonFlags {
 export const DEMO_DEFAULTS = { scale: 0.04, days: 90, seed: 42, startDate: '2025-01-01' } as const;
 
 export async function demoCommand(flags: DemoFlags, out: Out = stdout): Promise<number> {
-  const { loaded } = commandContext(flags, { noLogFile: true });
+  const loaded = loadContext(flags);
   const file = demoDatabasePath(loaded);
   const advance =
     flags.advanceDays === undefined ? undefined : positiveInt('--advance-days', flags.advanceDays);
@@ -102,8 +102,13 @@ async function createFresh(
 }
 
 function printLoad(result: LoadResult, out: Out): void {
-  table([['table', 'rows'], ...Object.entries(result.counts).map(([t, n]) => [t, formatCount(n)])], out);
-  out(`Loaded in ${result.seconds.toFixed(1)} s.`);
+  const rows = Object.entries(result.counts).map(([t, n]) => [
+    t,
+    formatCount(n),
+    formatCount(result.updated[t as keyof typeof result.updated]),
+  ]);
+  table([['table', 'new rows', 'updated rows'], ...rows], out);
+  out(`Days ${result.firstDate} to ${result.lastDate}, loaded in ${result.seconds.toFixed(1)} s.`);
 }
 
 function positiveInt(flag: string, value: string): number {

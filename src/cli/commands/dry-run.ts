@@ -42,7 +42,7 @@ export async function dryRun(loaded: LoadedConfig, req: DryRunRequest, out: Out)
         watermark: state.read(name).watermark,
       });
       const first = batchQuery(conn.dialect, plan, plan.startAfter);
-      const count = countQuery(conn.dialect, plan);
+      const count = countQuery(conn.dialect, plan, plan.startAfter);
       const counted = await conn.dialect.query(conn.knex, count.sql, count.bindings);
       const dir = runDirectory(
         path.resolve(root, config.output.directory),

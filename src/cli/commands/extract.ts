@@ -2,20 +2,21 @@ import path from 'node:path';
 import { ExitCode } from '../../errors.js';
 import { runExtract } from '../../pipeline/extract-step.js';
 import { saveSummary, type RunSummary } from '../../pipeline/summary.js';
-import { commandContext } from '../context.js';
+import { loadContext, openLog } from '../context.js';
 import { resolveFormats, resolveMode, resolveRange, resolveSources, type ExtractFlags } from '../options.js';
 import { formatCount, formatDuration, shownPath, stdout, table, type Out } from '../print.js';
 import { dryRun } from './dry-run.js';
 
 /** `moh-etl extract`: extract the requested sources to files under output.directory. */
 export async function extractCommand(flags: ExtractFlags, out: Out = stdout): Promise<number> {
-  const { loaded, log } = commandContext(flags, { noLogFile: flags.dryRun });
+  const loaded = loadContext(flags);
   const sources = resolveSources(loaded, flags.sources);
   const range = resolveRange(flags, loaded.config.extraction.timezone);
   const mode = resolveMode(flags.mode);
   const formats = resolveFormats(flags.format);
   if (flags.dryRun) return dryRun(loaded, { sources, range, mode, formats }, out);
 
+  const log = openLog(loaded, flags);
   const summary = await runExtract(loaded, { sources, range, mode, formats }, log);
   const file = await saveSummary(loaded.root, summary);
   printSummary(summary, out);

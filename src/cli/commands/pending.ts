@@ -3,10 +3,10 @@
  * Each names the capability that will fill it (see docs/ARCHITECTURE.md, "Roadmap").
  */
 import { UsageError } from '../../errors.js';
-import { commandContext } from '../context.js';
+import { loadContext } from '../context.js';
 import type { CommonFlags } from '../options.js';
 
 export function pendingCommand(name: string, what: string, flags: CommonFlags): Promise<number> {
-  commandContext(flags, { noLogFile: true });
+  loadContext(flags);
   return Promise.reject(new UsageError(`\`moh-etl ${name}\` is not available in this version: ${what}`));
 }

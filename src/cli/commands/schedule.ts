@@ -1,11 +1,11 @@
 /** `moh-etl schedule`: `--list` shows the configured schedules; running them is not built yet. */
 import { ExitCode, UsageError } from '../../errors.js';
-import { commandContext } from '../context.js';
+import { loadContext } from '../context.js';
 import type { CommonFlags } from '../options.js';
 import { stdout, table, type Out } from '../print.js';
 
 export function scheduleCommand(flags: CommonFlags & { list?: boolean }, out: Out = stdout): number {
-  const { loaded } = commandContext(flags, { noLogFile: true });
+  const loaded = loadContext(flags);
   const schedules = Object.entries(loaded.config.schedules);
   if (!flags.list) {
     throw new UsageError(

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { ExitCode } from '../../errors.js';
 import { StateStore } from '../../extract/state.js';
-import { commandContext } from '../context.js';
+import { loadContext } from '../context.js';
 import { resolveSources, type CommonFlags } from '../options.js';
 import { stdout, type Out } from '../print.js';
 
@@ -11,7 +11,7 @@ export async function stateResetCommand(
   flags: CommonFlags,
   out: Out = stdout,
 ): Promise<number> {
-  const { loaded } = commandContext(flags, { noLogFile: true });
+  const loaded = loadContext(flags);
   const names = resolveSources(loaded, sources);
   const store = new StateStore(path.resolve(loaded.root, loaded.config.extraction.state_dir));
   for (const name of names) {

@@ -3,12 +3,12 @@ import path from 'node:path';
 import { ExitCode } from '../../errors.js';
 import { StateStore } from '../../extract/state.js';
 import { recentSummaries } from '../../pipeline/summary.js';
-import { commandContext } from '../context.js';
+import { loadContext } from '../context.js';
 import type { CommonFlags } from '../options.js';
 import { formatCount, stdout, table, type Out } from '../print.js';
 
 export function statusCommand(flags: CommonFlags, out: Out = stdout): number {
-  const { loaded } = commandContext(flags, { noLogFile: true });
+  const loaded = loadContext(flags);
   const store = new StateStore(path.resolve(loaded.root, loaded.config.extraction.state_dir));
   const rows = [['source', 'watermark', 'last run', 'status', 'rows', 'finished']];
   for (const name of Object.keys(loaded.config.sources)) {

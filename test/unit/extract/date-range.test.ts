@@ -30,7 +30,7 @@ describe('date ranges', () => {
     );
     expect(f.bindings).toEqual(['2024-12-31T16:00:00.000000Z', '2025-01-31T16:00:00.000000Z']);
     const my = dateRangeFilter(
-      mysqlDialect as unknown as Dialect,
+      mysqlDialect,
       'created_at',
       t.timestamptz(),
       { start: '2025-01-01', end: '2025-01-01' },

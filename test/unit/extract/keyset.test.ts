@@ -35,7 +35,7 @@ describe('keyset pagination SQL', () => {
       'SELECT * FROM (SELECT * FROM attendances WHERE region = ?) q WHERE (q."visit_date" >= ? AND q."visit_date" < ?) ORDER BY q."attendance_id" LIMIT 500',
     );
     expect(first.bindings).toEqual(['North', '2025-01-01', '2025-02-01']);
-    const next = batchQuery(mysqlDialect as unknown as Dialect, plan, ['99']);
+    const next = batchQuery(mysqlDialect, plan, ['99']);
     expect(next.sql).toContain('AND (q.`attendance_id` > ?) ORDER BY q.`attendance_id` LIMIT 500');
     expect(next.sql).not.toMatch(/OFFSET/i);
     expect(countQuery(pg, plan).sql).toBe(

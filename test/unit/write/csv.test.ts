@@ -44,7 +44,7 @@ describe('CSV writer', () => {
     const part = await w.commit();
     expect(part.rows).toBe(5);
     expect(part.bytes).toBe(statSync(file).size);
-    const parsed = parse(readFileSync(file), { columns: true }) as Record<string, string>[];
+    const parsed = parse<Record<string, string>>(readFileSync(file), { columns: true });
     expect(parsed).toHaveLength(5);
     parsed.forEach((rec, i) => {
       columns.forEach((c, j) => {

@@ -50,7 +50,7 @@ export const mssqlDialect: Dialect<MssqlConnection> = {
   },
 
   async serverInfo(knex: Knex) {
-    const rows = (await knex.raw('select @@version as v')) as { v: string }[];
+    const rows = await knex.raw<{ v: string }[]>('select @@version as v');
     return { version: rows[0]?.v.split('\n')[0]?.trim() ?? 'SQL Server' };
   },
 

@@ -5,6 +5,7 @@
  */
 import type { CellValue, ColumnType } from '../../../schema/column-types.js';
 import { t } from '../../../schema/column-types.js';
+import { canonicalTimestamp } from '../../../schema/timestamp-text.js';
 
 // mysql2's Types constants (protocol column types).
 const T = {
@@ -101,16 +102,14 @@ export function mysqlConverter(type: ColumnType): Converter {
       return (v) => Number(v);
     case 'int64':
     case 'decimal':
-      return (v) => String(v as string | number);
+      return (v) => String(v);
     case 'timestamp':
-      return type.tz === 'utc'
-        ? (v) => `${String(v as string).replace(' ', 'T')}Z`
-        : (v) => String(v as string).replace(' ', 'T');
+      return (v) => canonicalTimestamp(String(v), type.precision, type.tz === 'utc');
     case 'binary':
       return (v) => (v instanceof Uint8Array ? v : Buffer.from(String(v as string)));
     case 'json':
       return (v) => (typeof v === 'string' ? v : JSON.stringify(v));
     default:
-      return (v) => (Buffer.isBuffer(v) ? v.toString('utf8') : String(v as string));
+      return (v) => (Buffer.isBuffer(v) ? v.toString('utf8') : String(v));
   }
 }

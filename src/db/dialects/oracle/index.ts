@@ -47,7 +47,7 @@ export const oracleDialect: Dialect<OracleConnection> = {
   },
 
   async serverInfo(knex: Knex) {
-    const rows = (await knex.raw(`select banner as "v" from v$version where rownum = 1`)) as { v: string }[];
+    const rows = await knex.raw<{ v: string }[]>(`select banner as "v" from v$version where rownum = 1`);
     return { version: rows[0]?.v ?? 'Oracle' };
   },
 

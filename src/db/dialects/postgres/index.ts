@@ -100,7 +100,7 @@ export const postgresDialect: Dialect<PostgresConnection> = {
   },
 
   async serverInfo(knex: Knex) {
-    const res = (await knex.raw('select version() as v')) as { rows: { v: string }[] };
+    const res = await knex.raw<{ rows: { v: string }[] }>('select version() as v');
     return { version: res.rows[0]?.v.split(' on ')[0] ?? 'PostgreSQL' };
   },
 

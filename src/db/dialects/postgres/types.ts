@@ -6,6 +6,7 @@
  */
 import type { CellValue, ColumnType } from '../../../schema/column-types.js';
 import { t } from '../../../schema/column-types.js';
+import { canonicalTimestamp } from '../../../schema/timestamp-text.js';
 
 export const OID = {
   bool: 16,
@@ -83,10 +84,8 @@ export function postgresConverter(type: ColumnType, oid: number): Converter {
       // money prints with a currency symbol and separators in some locales; the session uses lc_monetary C.
       return oid === OID.money ? (s) => s.replace(/[^0-9.-]/g, '') : identity;
     case 'timestamp':
-      // Server text: "2025-01-01 09:00:00.123456" (naive) or "... +00" (the session TimeZone is UTC).
-      return type.tz === 'utc'
-        ? (s) => s.replace(' ', 'T').replace(/\+00(:00)?$/, 'Z')
-        : (s) => s.replace(' ', 'T');
+      // Server text: "2025-01-01 09:00:00.1234" (naive) or "… +00" (the session TimeZone is UTC).
+      return (s) => canonicalTimestamp(s, type.precision, type.tz === 'utc');
     case 'binary':
       return (s) => Buffer.from(s.slice(2), 'hex');
     default:

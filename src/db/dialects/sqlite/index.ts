@@ -80,7 +80,7 @@ export const sqliteDialect: Dialect<SqliteConnection> = {
   },
 
   async serverInfo(knex: Knex) {
-    const rows = (await knex.raw('select sqlite_version() as v')) as { v: string }[];
+    const rows = await knex.raw<{ v: string }[]>('select sqlite_version() as v');
     return { version: `SQLite ${rows[0]?.v ?? '?'}` };
   },
 

@@ -6,6 +6,7 @@
  */
 import type { CellValue, ColumnType } from '../../../schema/column-types.js';
 import { t } from '../../../schema/column-types.js';
+import { canonicalTimestamp } from '../../../schema/timestamp-text.js';
 
 /** Canonical type for a declared SQLite column type; undefined declared type (an expression) is text. */
 export function sqliteColumnType(declared: string | null): ColumnType {
@@ -27,8 +28,7 @@ export function sqliteColumnType(declared: string | null): ColumnType {
 
 export type Converter = (value: unknown) => CellValue;
 
-const asString = (v: unknown): string =>
-  typeof v === 'bigint' ? v.toString() : String(v as string | number);
+const asString = (v: unknown): string => (typeof v === 'bigint' ? v.toString() : String(v));
 
 /** A per-column function from the driver's value to the canonical representation. */
 export function sqliteConverter(type: ColumnType): Converter {
@@ -50,13 +50,11 @@ export function sqliteConverter(type: ColumnType): Converter {
         if (v === null) return null;
         if (typeof v === 'number') return v.toFixed(scale);
         if (typeof v === 'bigint') return scale > 0 ? `${v.toString()}.${'0'.repeat(scale)}` : v.toString();
-        return String(v as string);
+        return typeof v === 'string' ? v : asString(v);
       };
     }
     case 'timestamp':
-      return type.tz === 'utc'
-        ? (v) => (v === null ? null : utcText(asString(v)))
-        : (v) => (v === null ? null : asString(v).replace(' ', 'T'));
+      return (v) => (v === null ? null : canonicalTimestamp(asString(v), type.precision, type.tz === 'utc'));
     case 'date':
       return (v) => (v === null ? null : asString(v).slice(0, 10));
     case 'binary':
@@ -64,11 +62,4 @@ export function sqliteConverter(type: ColumnType): Converter {
     default:
       return (v) => (v === null ? null : asString(v));
   }
-}
-
-/** SQLite's own convention is UTC text without a zone; make the zone explicit. */
-function utcText(text: string): string {
-  const iso = text.replace(' ', 'T');
-  if (iso.endsWith('Z')) return iso;
-  return iso.replace(/\+00(?::?00)?$/, '') + 'Z';
 }
