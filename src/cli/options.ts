@@ -24,6 +24,7 @@ export interface ExtractFlags extends CommonFlags {
   mode?: string;
   format?: string[];
   dryRun?: boolean;
+  fresh?: boolean;
 }
 
 /** Requested sources, in the order given; default: every enabled source. */

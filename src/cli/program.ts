@@ -41,7 +41,8 @@ function extractionFlags(cmd: Command): Command {
       '-f, --format <formats...>',
       `output formats: ${OUTPUT_FORMATS.join(', ')} (default: output.formats)`,
     )
-    .option('--dry-run', 'print the SQL, bindings, row estimate and output paths; write nothing');
+    .option('--dry-run', 'print the SQL, bindings, row estimate and output paths; write nothing')
+    .option('--fresh', 'discard unfinished runs of these sources instead of resuming them');
 }
 
 export interface ProgramOutput {

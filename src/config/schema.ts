@@ -121,6 +121,13 @@ const sourceSchema = z.strictObject({
     description: 'Column that --start-date/--end-date filter on (e.g. visit_date).',
   }),
   mode: z.enum(EXTRACTION_MODES).optional().meta({ description: 'Default mode for this source.' }),
+  timezone: z
+    .string()
+    .refine(isTimeZone, { error: 'expected an IANA time zone such as "Asia/Singapore"' })
+    .optional()
+    .meta({
+      description: 'Time zone of this source’s timestamps without time zone. Default: extraction.timezone.',
+    }),
   pii_columns: z.array(identifier).default([]).meta({
     description: 'Columns holding patient identities: masked in samples and logs.',
   }),
@@ -154,6 +161,9 @@ export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 const outputSchema = z.strictObject({
   directory: z.string().default('data/raw'),
   formats: z.array(z.enum(OUTPUT_FORMATS)).min(1).default(['csv']),
+  part_rows: z.int().min(1).default(1_000_000).meta({
+    description: 'A part file is closed (and the run checkpointed) once it holds this many rows.',
+  }),
   file_mode: z
     .string()
     .regex(/^0?[0-7]{3}$/, { error: 'expected an octal file mode such as "0640"' })

@@ -59,6 +59,14 @@ export interface Dialect<C extends ConnectionConfig = ConnectionConfig> {
   query(knex: Knex, sql: string, bindings: readonly unknown[], options?: QueryOptions): Promise<QueryResult>;
   /** A canonical value (e.g. a date-range bound) in the form this driver binds and compares correctly. */
   formatBinding(value: string, type: ColumnType): unknown;
+  /**
+   * A keyset position value (as the driver returned it, or as stored in state) in the form that
+   * compares exactly: integers as BigInt, because SQLite orders any INTEGER below any TEXT and MySQL
+   * compares a string with a BIGINT as doubles.
+   */
+  keyBinding(value: unknown, type: ColumnType): unknown;
+  /** A SELECT returning the database's current time as UTC ISO 8601 text (one row, one column). */
+  readonly clockSql: string;
   /** The server's product and version. */
   serverInfo(knex: Knex): Promise<ServerInfo>;
   /** Wrap a SELECT so it returns at most `limit` rows (after its ORDER BY). */
@@ -69,25 +77,45 @@ export interface Dialect<C extends ConnectionConfig = ConnectionConfig> {
   isTransient(error: unknown): boolean;
 }
 
-/** The few members of a knex pool connection lifecycle we rely on, typed here instead of spread. */
+/** The few members of knex's client we rely on, typed here instead of spread through the code. */
 export interface KnexClientSlice {
   acquireConnection(): Promise<unknown>;
   releaseConnection(connection: unknown): Promise<unknown>;
+  destroyRawConnection(connection: unknown): Promise<unknown>;
 }
 
 export function knexClient(knex: Knex): KnexClientSlice {
   return knex.client as KnexClientSlice;
 }
 
-/** Borrow the driver's own connection from knex's pool for the duration of `fn`. */
+/**
+ * Borrow the driver's own connection from knex's pool for the duration of `fn`. If `fn` fails the
+ * connection is closed and marked disposed (knex's pool then discards it instead of handing it out
+ * again): after a failure mid-query its protocol state is unknown, and a dead socket must not be reused.
+ */
 export async function withRawConnection<T, R>(knex: Knex, fn: (connection: R) => Promise<T> | T): Promise<T> {
   const client = knexClient(knex);
-  const connection = (await client.acquireConnection()) as R;
+  const connection = (await client.acquireConnection()) as R & { __knex__disposed?: unknown };
   try {
     return await fn(connection);
+  } catch (e) {
+    connection.__knex__disposed = e instanceof Error ? e.message : 'query failed';
+    await client.destroyRawConnection(connection).catch(() => undefined);
+    throw e;
   } finally {
     await client.releaseConnection(connection);
   }
+}
+
+/** The usual keyBinding: integer keys as BigInt, everything else unchanged. */
+export function integerKeysAsBigInt(value: unknown, type: ColumnType): unknown {
+  if (
+    (type.kind === 'int64' || type.kind === 'int32') &&
+    (typeof value === 'string' || typeof value === 'number')
+  ) {
+    return BigInt(value);
+  }
+  return value;
 }
 
 export function errorCode(error: unknown): string | undefined {

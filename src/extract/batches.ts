@@ -1,12 +1,15 @@
 /**
  * The batch source: an async generator of RowBatches in keyset order. Each batch is one short
  * statement (no long-lived transaction, no server cursor held between batches), so memory is
- * bounded by the batch size and the source holds no locks while we write.
+ * bounded by about two batches and the source holds no locks while we write. The next batch is
+ * fetched while the caller writes the current one.
  */
 import type { SourceConnection } from '../db/connection.js';
+import type { QueryResult } from '../db/dialect.js';
 import type { RowBatch } from '../schema/column-types.js';
 import { batchQuery } from './keyset.js';
 import type { SourcePlan } from './plan.js';
+import type { Watermark } from './state.js';
 
 export interface PositionedBatch extends RowBatch {
   /** Driver values of the keyset columns in this batch's last row: where the next batch starts. */
@@ -16,14 +19,28 @@ export interface PositionedBatch extends RowBatch {
 export async function* readBatches(
   conn: SourceConnection,
   plan: SourcePlan,
+  start: Watermark | undefined,
 ): AsyncGenerator<PositionedBatch> {
-  let position: readonly unknown[] | undefined = plan.startAfter;
-  for (;;) {
-    const q = batchQuery(conn.dialect, plan, position);
-    const result = await conn.dialect.query(conn.knex, q.sql, q.bindings, { keyColumns: plan.orderColumns });
-    if (result.rows.length === 0 || !result.lastKey) return;
-    yield { columns: plan.columns, rows: result.rows, position: result.lastKey };
-    if (result.rows.length < plan.batchSize) return;
-    position = result.lastKey;
+  const fetch = (
+    position: readonly unknown[] | undefined,
+    columns: readonly string[],
+  ): Promise<QueryResult> => {
+    const types = plan.orderTypes;
+    const bound = position?.map((v, i) => conn.dialect.keyBinding(v, types[i]!));
+    const q = batchQuery(conn.dialect, { ...plan, orderColumns: plan.orderColumns }, bound, columns);
+    return conn.dialect.query(conn.knex, q.sql, q.bindings, { keyColumns: plan.orderColumns });
+  };
+  let pending: Promise<QueryResult> | undefined = fetch(start?.values, start?.columns ?? plan.orderColumns);
+  try {
+    while (pending) {
+      const result = await pending;
+      pending = undefined;
+      if (result.rows.length === 0 || !result.lastKey) return;
+      if (result.rows.length === plan.batchSize) pending = fetch(result.lastKey, plan.orderColumns);
+      yield { columns: plan.columns, rows: result.rows, position: result.lastKey };
+    }
+  } finally {
+    // An abandoned prefetch must not surface as an unhandled rejection.
+    pending?.catch(() => undefined);
   }
 }

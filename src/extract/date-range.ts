@@ -80,3 +80,19 @@ export function todayIn(timeZone: string, now = new Date()): string {
     day: '2-digit',
   }).format(now);
 }
+
+/** Wall-clock "YYYY-MM-DDTHH:MM:SS" of an instant in `timeZone`. */
+export function localDateTime(instant: Date, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(instant);
+  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '00';
+  return `${get('year')}-${get('month')}-${get('day')}T${get('hour')}:${get('minute')}:${get('second')}`;
+}

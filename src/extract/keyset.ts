@@ -44,9 +44,10 @@ export function batchQuery(
   dialect: Dialect,
   plan: BatchQueryPlan,
   position: readonly unknown[] | undefined,
+  positionColumns: readonly string[] = plan.orderColumns,
 ): SqlFragment {
   const where = [...plan.filters];
-  if (position) where.push(afterPosition(dialect, plan.orderColumns, position));
+  if (position) where.push(afterPosition(dialect, positionColumns, position));
   return wrap(dialect, plan.template, where, plan.orderColumns, plan.batchSize);
 }
 
@@ -55,9 +56,10 @@ export function countQuery(
   dialect: Dialect,
   plan: BatchQueryPlan,
   position?: readonly unknown[],
+  positionColumns: readonly string[] = plan.orderColumns,
 ): SqlFragment {
   const where = position
-    ? [...plan.filters, afterPosition(dialect, plan.orderColumns, position)]
+    ? [...plan.filters, afterPosition(dialect, positionColumns, position)]
     : plan.filters;
   const { sql, bindings } = filtered(dialect, plan.template, where);
   return { sql: `SELECT COUNT(*) AS n FROM (${sql}) c`, bindings };

@@ -1,16 +1,19 @@
 /**
- * Turns a source's configuration and the run's options into a BatchQueryPlan: which template, which
- * filters, which keyset order. The template is probed once (zero rows) for its column types so a
- * date-range bound can match the date column's type.
+ * Turns a source's configuration and the run's options into a SourcePlan: which template, which
+ * filters (date range, high-water mark), which keyset order and where to start. The template is
+ * probed once (zero rows) for its column types, so bounds can match the columns' types.
  */
 import type { ExtractionMode, QueryTemplate, SourceConfig } from '../config/schema.js';
 import { compileTemplate } from '../config/template.js';
 import type { SourceConnection } from '../db/connection.js';
 import { SourceError } from '../errors.js';
-import type { ColumnSpec } from '../schema/column-types.js';
+import type { ColumnSpec, ColumnType } from '../schema/column-types.js';
 import { dateRangeFilter, type DateRange } from './date-range.js';
-import { probeQuery, type BatchQueryPlan } from './keyset.js';
-import type { Watermark } from './state.js';
+import { probeQuery, type BatchQueryPlan, type SqlFragment } from './keyset.js';
+import type { StoredValue, Watermark } from './state.js';
+
+/** What a run does with a source: its mode, or `range` for a --start-date/--end-date slice. */
+export type PlanMode = ExtractionMode | 'range';
 
 export interface SourceRequest {
   name: string;
@@ -20,23 +23,22 @@ export interface SourceRequest {
   range?: DateRange;
   timeZone: string;
   batchSize: number;
-  watermark?: Watermark;
 }
-
-/** What a run does with a source: its mode, or `range` for a --start-date/--end-date slice. */
-export type PlanMode = ExtractionMode | 'range';
 
 export interface SourcePlan extends BatchQueryPlan {
   name: string;
   mode: PlanMode;
   range?: DateRange;
   columns: ColumnSpec[];
-  /** Where to start: the stored watermark for an incremental run, else the beginning. */
-  startAfter?: readonly unknown[];
+  /** Types of orderColumns, for binding positions exactly. */
+  orderTypes: ColumnType[];
+  /** The cursor column and its type, when the plan is bounded by a high-water mark. */
+  cursor?: { name: string; type: ColumnType };
   /** Why the date range was not applied, when it was not. */
   note?: string;
 }
 
+/** Describe the source's query and decide order and filters; the high-water mark is added by `bounded`. */
 export async function planSource(conn: SourceConnection, req: SourceRequest): Promise<SourcePlan> {
   const { dialect } = conn;
   const sql = req.template.dialects[conn.dialect.name] ?? req.template.sql;
@@ -45,7 +47,7 @@ export async function planSource(conn: SourceConnection, req: SourceRequest): Pr
   const { columns: probed } = await dialect.query(conn.knex, probe.sql, probe.bindings);
   const pk = new Set(req.source.primary_key);
   const columns = probed.map((c) => ({ ...c, nullable: !pk.has(c.name) }));
-  const typeOf = (col: string, key: string) => {
+  const typeOf = (col: string, key: string): ColumnType => {
     const found = columns.find((c) => c.name === col);
     if (!found) {
       throw new SourceError(`source "${req.name}": ${key} "${col}" is not a column of its query`, {
@@ -54,29 +56,36 @@ export async function planSource(conn: SourceConnection, req: SourceRequest): Pr
     }
     return found.type;
   };
-  req.source.primary_key.forEach((k) => typeOf(k, 'primary_key column'));
+  const pkTypes = req.source.primary_key.map((k) => typeOf(k, 'primary_key column'));
 
-  const filters = [];
+  const filters: SqlFragment[] = [];
   let note: string | undefined;
   if (req.range) {
     if (req.source.date_column) {
       const type = typeOf(req.source.date_column, 'date_column');
-      filters.push(dateRangeFilter(dialect, req.source.date_column, type, req.range, req.timeZone));
+      filters.push(
+        dateRangeFilter(
+          dialect,
+          req.source.date_column,
+          type,
+          req.range,
+          req.source.timezone ?? req.timeZone,
+        ),
+      );
     } else {
       note = 'no date_column: the date range does not apply, extracted in full';
     }
   }
 
-  // A date-range run reads its slice in primary-key order and never touches the watermark.
+  // Incremental reads in (cursor, pk) order so ties on the cursor never straddle a lost position;
+  // full and date-range runs read in primary-key order.
   const incremental = req.mode === 'incremental' && !req.range;
-  const cursor = req.source.cursor_column;
-  if (incremental && cursor) typeOf(cursor, 'cursor_column');
+  const cursorName = req.source.cursor_column;
+  const cursor =
+    cursorName && !req.range ? { name: cursorName, type: typeOf(cursorName, 'cursor_column') } : undefined;
   const orderColumns =
-    incremental && cursor ? [cursor, ...req.source.primary_key] : [...req.source.primary_key];
-  const watermark =
-    incremental && req.watermark && sameColumns(req.watermark.columns, orderColumns)
-      ? req.watermark
-      : undefined;
+    incremental && cursor ? [cursor.name, ...req.source.primary_key] : [...req.source.primary_key];
+  const orderTypes = incremental && cursor ? [cursor.type, ...pkTypes] : pkTypes;
 
   return {
     name: req.name,
@@ -86,12 +95,31 @@ export async function planSource(conn: SourceConnection, req: SourceRequest): Pr
     template,
     filters,
     orderColumns,
+    orderTypes,
     batchSize: req.batchSize,
-    startAfter: watermark?.values,
+    cursor,
     note,
   };
 }
 
-function sameColumns(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((c, i) => c === b[i]);
+/** The plan bounded above by a frozen high-water mark on its cursor column. */
+export function bounded(
+  conn: SourceConnection,
+  plan: SourcePlan,
+  highWater: StoredValue | undefined,
+): SourcePlan {
+  if (!plan.cursor || highWater === undefined || highWater === null) return plan;
+  const col = `q.${conn.dialect.quoteIdentifier(plan.cursor.name)}`;
+  const bound = conn.dialect.keyBinding(highWater, plan.cursor.type);
+  return { ...plan, filters: [...plan.filters, { sql: `${col} <= ?`, bindings: [bound] }] };
+}
+
+/**
+ * A stored position usable by this plan: its columns must be a prefix of the plan's order (a
+ * watermark set at a high-water mark holds only the cursor). Anything else starts from the beginning.
+ */
+export function usablePosition(plan: SourcePlan, position: Watermark | undefined): Watermark | undefined {
+  if (!position || position.columns.length === 0 || position.columns.length > plan.orderColumns.length)
+    return undefined;
+  return position.columns.every((c, i) => c === plan.orderColumns[i]) ? position : undefined;
 }

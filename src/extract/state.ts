@@ -1,29 +1,65 @@
 /**
- * Per-source extraction state: the incremental watermark (the keyset position after the last row
- * delivered) and the last run. One small JSON file per source, replaced atomically, so it can be
- * read with `cat` and never grows with the table.
+ * Per-source extraction state, one small JSON file per source, replaced atomically (temp file +
+ * fsync + rename), readable with `cat`:
+ * - `watermark`: the keyset position after the last row delivered by a finished incremental (or
+ *   full) run; the next incremental starts after it.
+ * - `pending`: the unfinished run, checkpointed after every committed part: its frozen high-water
+ *   mark, the committed parts and the position after the last of them. A crashed run resumes here.
+ * - `last_run`: what the last run did.
+ * Its size grows with parts (large files), never with rows or keys.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../write/atomic.js';
+import type { DateRange } from './date-range.js';
+
+export type StoredValue = string | number | boolean | null;
 
 export interface Watermark {
-  /** Keyset columns: the cursor column then the primary key. */
+  /** Keyset columns: the cursor column, then (unless the run ended at a high-water mark) the primary key. */
   columns: string[];
-  /** Driver values of those columns in the last row delivered (bigints as text). */
-  values: (string | number | boolean | null)[];
+  /** Driver values of those columns at the position (bigints as text). */
+  values: StoredValue[];
+}
+
+export interface CommittedPartRecord {
+  /** File names in the run directory, one per format. */
+  files: string[];
+  rows: number;
+  bytes: number[];
+  sha256: string[];
+}
+
+export interface PendingRun {
+  run_id: string;
+  mode: 'incremental' | 'full' | 'range';
+  range?: DateRange;
+  formats: string[];
+  directory: string;
+  started_at: string;
+  /** Upper bound on the cursor column, frozen when the run started (database clock minus settle lag). */
+  high_water?: StoredValue;
+  /** Where the run started (the watermark then); reconciliation counts from here. */
+  start: Watermark | undefined;
+  /** Position after the last committed part. */
+  position: Watermark | undefined;
+  rows: number;
+  parts: CommittedPartRecord[];
+  attempts: number;
 }
 
 export interface SourceState {
   source: string;
   watermark?: Watermark;
+  pending?: PendingRun;
   last_run?: {
     run_id: string;
     mode: string;
     status: 'succeeded' | 'failed';
     rows: number;
     finished_at: string;
+    error?: string;
   };
 }
 
@@ -44,6 +80,12 @@ export class StateStore {
     await writeFileAtomic(this.file(state.source), JSON.stringify(state, null, 2) + '\n', 0o640);
   }
 
+  async update(source: string, change: (state: SourceState) => SourceState): Promise<SourceState> {
+    const next = change(this.read(source));
+    await this.write(next);
+    return next;
+  }
+
   async reset(source: string): Promise<boolean> {
     const file = this.file(source);
     const existed = existsSync(file);
@@ -53,7 +95,7 @@ export class StateStore {
 }
 
 /** Driver values made JSON-safe: BigInt as text (SQLite safe integers), Buffers refused. */
-export function toStoredValues(values: readonly unknown[]): Watermark['values'] {
+export function toStoredValues(values: readonly unknown[]): StoredValue[] {
   return values.map((v) => {
     if (typeof v === 'bigint') return v.toString();
     if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;

@@ -10,6 +10,8 @@ export type SourceStatus = 'succeeded' | 'failed';
 
 export interface SourceResult {
   source: string;
+  /** The run that produced the files: this run, or the earlier unfinished run it resumed. */
+  run_id?: string;
   status: SourceStatus;
   mode: string;
   rows: number;

@@ -8,7 +8,7 @@
  *
  * Defect kinds:
  * - `null_required`: NULL in a column that is NOT NULL in the clean schema
- * - `future_date`: a date/timestamp moved 75 years ahead (after any plausible run date)
+ * - `future_date`: a date/timestamp about 75 years after the day being generated (time kept)
  * - `orphan_fk`: a reference to a row that does not exist (ids ≥ 4e15, codes not in the table)
  * - `duplicate_key`: patients.nric repeats an earlier patient's; (attendance_id, diagnosis_rank)
  *   repeats the previous diagnosis of the same attendance
@@ -16,7 +16,7 @@
  *   999999 or -1; date of birth before 1890
  */
 import type { CellValue, Row } from '../schema/column-types.js';
-import { formatDate, parseDate } from './calendar.js';
+import { formatDate } from './calendar.js';
 import { abnormalFlag } from './clinical.js';
 import { Rng } from './prng.js';
 import { TABLES, type SourceTable } from './tables.js';
@@ -43,7 +43,7 @@ export interface DirtyReport {
 }
 
 export const MAX_KEYS_PER_ENTRY = 20;
-/** Days added by `future_date` (about 75 years). */
+/** Days added by `future_date` to the day being generated (about 75 years), plus up to 364. */
 export const FUTURE_SHIFT_DAYS = 27_394;
 export const ORPHAN_PATIENT_BASE = 4e15;
 export const ORPHAN_ATTENDANCE_BASE = 5e15;
@@ -52,6 +52,8 @@ export const ORPHAN_POLYCLINIC_CODES = ['AKM', 'WDX', 'TPL', 'ZZZ'] as const;
 
 interface Ctx {
   rng: Rng;
+  /** The day being generated (day number); future dates are placed about 75 years after it. */
+  refDay: number;
   orphanId(base: number): number;
   lastCleanNric: string | null;
   prevDiagnosis: { attendanceId: CellValue; rank: CellValue; clean: boolean } | null;
@@ -64,8 +66,8 @@ interface Rule {
   apply(row: Row, i: number, ctx: Ctx): boolean;
 }
 
-const shiftDate = (v: string): string =>
-  formatDate(parseDate(v.slice(0, 10)) + FUTURE_SHIFT_DAYS) + v.slice(10);
+const futureDate = (v: string, ctx: Ctx): string =>
+  formatDate(ctx.refDay + FUTURE_SHIFT_DAYS + ctx.rng.int(0, 364)) + v.slice(10);
 
 const nul = (column: string): Rule => ({
   column,
@@ -78,10 +80,10 @@ const nul = (column: string): Rule => ({
 const future = (column: string): Rule => ({
   column,
   kind: 'future_date',
-  apply: (row, i) => {
+  apply: (row, i, ctx) => {
     const v = row[i];
     if (typeof v !== 'string') return false;
-    row[i] = shiftDate(v);
+    row[i] = futureDate(v, ctx);
     return true;
   },
 });
@@ -101,12 +103,13 @@ const orphanCode = (column: string, codes: readonly string[]): Rule => ({
     return true;
   },
 });
+/** Negative value: integers negated (or -fallback when 0/NULL), decimal strings prefixed with '-'. */
 const negate = (column: string, fallback: string | number): Rule => ({
   column,
   kind: 'out_of_range',
   apply: (row, i) => {
     const v = row[i];
-    if (typeof v === 'number') row[i] = v > 0 ? -v : -Number(fallback);
+    if (typeof fallback === 'number') row[i] = typeof v === 'number' && v > 0 ? -v : -fallback;
     else row[i] = typeof v === 'string' && v !== '0.00' && !v.startsWith('-') ? `-${v}` : `-${fallback}`;
     return true;
   },
@@ -257,10 +260,12 @@ export class DefectInjector {
     private readonly ledger: DirtyLedger,
     seed: number,
     segment: number,
+    refDay: number,
   ) {
     let seq = 0;
     this.ctx = {
       rng: Rng.of(seed, 'dirty', segment),
+      refDay,
       orphanId: (base) => base + (segment + 1) * 1e8 + seq++,
       lastCleanNric: null,
       prevDiagnosis: null,

@@ -165,7 +165,7 @@ export function* generateInitial(ctx: GeneratorContext): Generator<SynthChunk> {
   yield { table: 'polyclinics', rows: polyclinics, day: null, date: null };
   yield { table: 'conditions', rows: conditions, day: null, date: null };
 
-  const injector = ctx.ledger ? new DefectInjector(ctx.ledger, state.seed, -1) : null;
+  const injector = ctx.ledger ? new DefectInjector(ctx.ledger, state.seed, -1, startDay) : null;
   const target = initialPatients(state.scale);
   let rows: Row[] = [];
   while (pop.size < target) {
@@ -196,7 +196,7 @@ export function* generateDay(
   const date = formatDate(day);
   const n = attendanceCount(state.seed, day, state.scale);
   const rng = Rng.of(state.seed, 'day', dayIndex);
-  const injector = ctx.ledger ? new DefectInjector(ctx.ledger, state.seed, dayIndex) : null;
+  const injector = ctx.ledger ? new DefectInjector(ctx.ledger, state.seed, dayIndex, day) : null;
   const buffers = new Buffers(dayIndex, date);
   const emit = (table: SourceTable, row: Row): void => {
     injector?.visit(table, row);

@@ -23,12 +23,13 @@ const ETHNICITY_FOREIGN = new Weighted<string>([
   ['Others', 32],
 ]);
 const AGE_RESIDENT = new Weighted<readonly [number, number]>([
-  [[0, 6], 5],
-  [[7, 17], 6],
-  [[18, 39], 16],
-  [[40, 59], 29],
-  [[60, 79], 35],
-  [[80, 99], 9],
+  [[0, 6], 6],
+  [[7, 17], 7],
+  [[18, 39], 18],
+  [[40, 59], 30],
+  [[60, 79], 30],
+  [[80, 89], 7],
+  [[90, 99], 2],
 ]);
 const AGE_FOREIGN = new Weighted<readonly [number, number]>([
   [[20, 34], 40],
@@ -108,7 +109,8 @@ export function patientProfile(rng: Rng, refDay: number): PatientProfile {
   const sector = rng.pick(sectors);
   const postalCode = rng.chance(0.01) ? null : sector + String(rng.int(0, 9999)).padStart(4, '0');
   const n = countBits(chronic);
-  const propensity = Math.min(1, 0.06 + 0.16 * n + (age >= 65 ? 0.08 : 0) + (age < 7 ? 0.12 : 0));
+  // Relative visit frequency: chronic, elderly and very young patients come more often.
+  const propensity = Math.min(1, 0.3 + 0.1 * n + (age >= 65 ? 0.1 : 0) + (age < 7 ? 0.1 : 0));
   return { residency, male, birthDay, age, ethnicity, chronic, home, postalCode, propensity };
 }
 

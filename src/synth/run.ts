@@ -61,7 +61,7 @@ export function resolveOptions(options: SynthOptions = {}): ResolvedSynthOptions
 }
 
 function stripUndefined(o: SynthOptions): SynthOptions {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as SynthOptions;
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
 
 /**

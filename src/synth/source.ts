@@ -29,16 +29,17 @@ export interface RunSummary {
   generateSeconds: number;
 }
 
-export interface LoadSource extends AsyncIterable<LoadEvent> {
+/** Events to load (iterate once, with `for await`), and what the run produced. */
+export type LoadSource = (Iterable<LoadEvent> | AsyncIterable<LoadEvent>) & {
   /** Valid once iteration has finished. */
   summary(): RunSummary;
-}
+};
 
 /** Rows from a run in this thread; `dayEvents` adds a `day` event before each day's first chunk. */
 export function inProcessSource(run: SynthRun, dayEvents: boolean): LoadSource {
   let generateSeconds = 0;
   return {
-    async *[Symbol.asyncIterator]() {
+    *[Symbol.iterator]() {
       const it = run[Symbol.iterator]();
       let day: number | null = null;
       for (;;) {
@@ -107,8 +108,7 @@ export function workerSource(job: WorkerJob): LoadSource {
       credits[0] = CREDITS;
       const worker = new Worker(WORKER_URL, { workerData: { job, credits } });
       const inbox: WorkerMessage[] = [];
-      let failure: Error | null = null;
-      let exited = false;
+      const status: { failure: Error | null; exited: boolean } = { failure: null, exited: false };
       let wake: (() => void) | null = null;
       const notify = (): void => {
         wake?.();
@@ -119,20 +119,21 @@ export function workerSource(job: WorkerJob): LoadSource {
         notify();
       });
       worker.on('error', (e) => {
-        failure ??= e;
+        status.failure ??= e;
         notify();
       });
       worker.on('exit', (code) => {
-        exited = true;
-        if (code !== 0 && !summary) failure ??= new Error(`synthetic data worker exited with code ${code}`);
+        status.exited = true;
+        if (code !== 0 && !summary)
+          status.failure ??= new Error(`synthetic data worker exited with code ${code}`);
         notify();
       });
       try {
         for (;;) {
           const m = inbox.shift();
           if (!m) {
-            if (failure) throw failure;
-            if (exited) throw new Error('synthetic data worker stopped before finishing');
+            if (status.failure) throw status.failure;
+            if (status.exited) throw new Error('synthetic data worker stopped before finishing');
             await new Promise<void>((resolve) => (wake = resolve));
             continue;
           }

@@ -92,7 +92,7 @@ export class SerialQueue {
     this.jobs.push({ run, weight });
     this.queued += weight;
     this.running ??= this.loop();
-    while (this.queued > this.maxQueued && this.running) {
+    while (this.queued > this.maxQueued && this.running !== null) {
       await new Promise<void>((resolve) => (this.wake = resolve));
     }
     this.check();

@@ -32,7 +32,7 @@ function main(job: WorkerJob, credits: Int32Array): void {
       if (!p || p.rows === 0) continue;
       pending.delete(table);
       const data = encoder.encode(p.parts.join(''));
-      send({ type: 'copy', table, rows: p.rows, data }, [data.buffer as ArrayBuffer]);
+      send({ type: 'copy', table, rows: p.rows, data }, [data.buffer]);
     }
   };
 

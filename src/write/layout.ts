@@ -4,18 +4,15 @@
  * plus `_manifest.json`, written last and atomically. A run directory without a manifest did not
  * finish; readers should ignore it.
  */
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import type { CommittedPartRecord } from '../extract/state.js';
 import type { ColumnSpec } from '../schema/column-types.js';
 import { describeType } from '../schema/column-types.js';
 import { writeFileAtomic } from './atomic.js';
-import type { CommittedPart } from './writer.js';
 
 export const MANIFEST_NAME = '_manifest.json';
 export const MANIFEST_VERSION = 1;
-
-export interface RunLocation {
-  directory: string;
-}
 
 export function runDirectory(outputDir: string, source: string, extractDate: string, runId: string): string {
   return path.join(outputDir, source, `extract_date=${extractDate}`, runId);
@@ -31,7 +28,7 @@ export interface Manifest {
   source: string;
   mode: string;
   range?: { start: string; end: string };
-  format: string;
+  high_water?: string | number | boolean | null;
   rows: number;
   started_at: string;
   finished_at: string;
@@ -43,21 +40,30 @@ export async function writeManifest(
   dir: string,
   body: Omit<Manifest, 'manifest_version' | 'columns' | 'parts'>,
   columns: ColumnSpec[],
-  parts: CommittedPart[],
+  parts: CommittedPartRecord[],
   mode: number,
 ): Promise<string> {
   const manifest: Manifest = {
     manifest_version: MANIFEST_VERSION,
     ...body,
     columns: columns.map((c) => ({ name: c.name, type: describeType(c.type), nullable: c.nullable })),
-    parts: parts.map((p) => ({
-      file: path.basename(p.path),
-      rows: p.rows,
-      bytes: p.bytes,
-      sha256: p.sha256,
-    })),
+    parts: parts.flatMap((p) =>
+      p.files.map((file, i) => ({ file, rows: p.rows, bytes: p.bytes[i]!, sha256: p.sha256[i]! })),
+    ),
   };
   const file = path.join(dir, MANIFEST_NAME);
   await writeFileAtomic(file, JSON.stringify(manifest, null, 2) + '\n', mode);
   return file;
+}
+
+/**
+ * Before a run resumes, remove from its directory everything its checkpoint does not name: a part
+ * renamed into place just before a crash (its rows will be read again), temporary files, a manifest.
+ */
+export function removeUncommitted(dir: string, committed: CommittedPartRecord[]): string[] {
+  if (!existsSync(dir)) return [];
+  const keep = new Set(committed.flatMap((p) => p.files));
+  const removed = readdirSync(dir).filter((f) => !keep.has(f));
+  for (const f of removed) rmSync(path.join(dir, f), { force: true, recursive: true });
+  return removed;
 }

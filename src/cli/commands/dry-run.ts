@@ -9,7 +9,9 @@ import { ConnectionSet } from '../../db/connection.js';
 import { ExitCode } from '../../errors.js';
 import { todayIn, type DateRange } from '../../extract/date-range.js';
 import { batchQuery, countQuery } from '../../extract/keyset.js';
-import { planSource } from '../../extract/plan.js';
+import { bounded, planSource, usablePosition } from '../../extract/plan.js';
+import { highWaterMark } from '../../extract/high-water.js';
+import { parseDuration } from '../../config/duration.js';
 import { StateStore } from '../../extract/state.js';
 import { partFileName, runDirectory } from '../../write/layout.js';
 import { writerFor } from '../../write/registry.js';
@@ -25,13 +27,13 @@ export interface DryRunRequest {
 export async function dryRun(loaded: LoadedConfig, req: DryRunRequest, out: Out): Promise<number> {
   const { config, root } = loaded;
   const connections = new ConnectionSet(config.connections, root);
-  const state = new StateStore(path.resolve(root, config.extraction.state_dir));
+  const store = new StateStore(path.resolve(root, config.extraction.state_dir));
   const specs = (req.formats ?? config.output.formats).map(writerFor);
   try {
     for (const name of req.sources) {
       const source = config.sources[name]!;
       const conn = connections.get(source.connection);
-      const plan = await planSource(conn, {
+      const base = await planSource(conn, {
         name,
         source,
         template: loaded.queries[source.query ?? name]!,
@@ -39,10 +41,26 @@ export async function dryRun(loaded: LoadedConfig, req: DryRunRequest, out: Out)
         range: req.range,
         timeZone: config.extraction.timezone,
         batchSize: config.extraction.batch_size,
-        watermark: state.read(name).watermark,
       });
-      const first = batchQuery(conn.dialect, plan, plan.startAfter);
-      const count = countQuery(conn.dialect, plan, plan.startAfter);
+      const state = store.read(name);
+      const highWater =
+        base.cursor && base.mode === 'incremental'
+          ? await highWaterMark(
+              conn,
+              base.template,
+              base.cursor.name,
+              base.cursor.type,
+              parseDuration(config.extraction.settle_lag) ?? 0,
+              source.timezone ?? config.extraction.timezone,
+            )
+          : undefined;
+      const plan = bounded(conn, base, highWater);
+      const start =
+        state.pending?.position ??
+        (plan.mode === 'incremental' ? usablePosition(plan, state.watermark) : undefined);
+      const bound = start?.values.map((v, i) => conn.dialect.keyBinding(v, plan.orderTypes[i]!));
+      const first = batchQuery(conn.dialect, plan, bound, start?.columns);
+      const count = countQuery(conn.dialect, plan, bound, start?.columns);
       const counted = await conn.dialect.query(conn.knex, count.sql, count.bindings);
       const dir = runDirectory(
         path.resolve(root, config.output.directory),
@@ -50,12 +68,17 @@ export async function dryRun(loaded: LoadedConfig, req: DryRunRequest, out: Out)
         todayIn(config.extraction.timezone),
         '<run_id>',
       );
-      out(
-        `-- ${name} (connection ${conn.name}, ${conn.dialect.name}, mode ${plan.mode}${plan.startAfter ? ', after stored watermark' : ''})`,
-      );
+      const from = state.pending
+        ? `, resuming unfinished run ${state.pending.run_id}`
+        : start
+          ? ', after the stored watermark'
+          : '';
+      out(`-- ${name} (connection ${conn.name}, ${conn.dialect.name}, mode ${plan.mode}${from})`);
       if (plan.note) out(`-- note: ${plan.note}`);
       out(first.sql.trim());
-      out(`-- bindings: ${JSON.stringify(first.bindings)}`);
+      out(
+        `-- bindings: ${JSON.stringify(first.bindings, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`,
+      );
       out(
         `-- rows in range (before the watermark is applied): ${formatCount(Number(counted.rows[0]?.[0] ?? 0))}`,
       );

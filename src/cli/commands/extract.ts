@@ -17,7 +17,7 @@ export async function extractCommand(flags: ExtractFlags, out: Out = stdout): Pr
   if (flags.dryRun) return dryRun(loaded, { sources, range, mode, formats }, out);
 
   const log = openLog(loaded, flags);
-  const summary = await runExtract(loaded, { sources, range, mode, formats }, log);
+  const summary = await runExtract(loaded, { sources, range, mode, formats, fresh: flags.fresh }, log);
   const file = await saveSummary(loaded.root, summary);
   printSummary(summary, out);
   out(`Run summary: ${shownPath(file)}`);
@@ -27,7 +27,7 @@ export async function extractCommand(flags: ExtractFlags, out: Out = stdout): Pr
 export function printSummary(summary: RunSummary, out: Out): void {
   const range = summary.range ? ` for ${summary.range.start} to ${summary.range.end}` : '';
   out(`Run ${summary.run_id}${range}`);
-  const rows = [['source', 'mode', 'status', 'rows', 'time', 'file']];
+  const rows = [['source', 'mode', 'status', 'rows', 'time', 'files']];
   for (const r of summary.sources) {
     rows.push([
       r.source,
@@ -35,7 +35,7 @@ export function printSummary(summary: RunSummary, out: Out): void {
       r.status === 'succeeded' ? 'ok' : 'FAILED',
       formatCount(r.rows),
       formatDuration(r.duration_ms),
-      r.files.map(shownPath).join(', '),
+      describeFiles(r.files),
     ]);
   }
   table(rows, out);
@@ -52,4 +52,10 @@ export function printSummary(summary: RunSummary, out: Out): void {
     `${ok.length} of ${summary.sources.length} sources extracted, ${formatCount(total)} rows` +
       (dirs.length ? `; files under ${shownPath(path.dirname(dirs[0]!))}/` : ''),
   );
+}
+
+/** The first file, and how many more: a big extraction can have hundreds of parts. */
+function describeFiles(files: string[]): string {
+  if (files.length === 0) return '-';
+  return files.length === 1 ? shownPath(files[0]!) : `${shownPath(files[0]!)} (+${files.length - 1} more)`;
 }

@@ -10,7 +10,7 @@ import { formatCount, stdout, table, type Out } from '../print.js';
 export function statusCommand(flags: CommonFlags, out: Out = stdout): number {
   const loaded = loadContext(flags);
   const store = new StateStore(path.resolve(loaded.root, loaded.config.extraction.state_dir));
-  const rows = [['source', 'watermark', 'last run', 'status', 'rows', 'finished']];
+  const rows = [['source', 'watermark', 'last run', 'status', 'rows', 'finished', 'unfinished run']];
   for (const name of Object.keys(loaded.config.sources)) {
     const s = store.read(name);
     const wm = s.watermark

@@ -25,6 +25,7 @@ const rows: Row[] = [
 const options = (csv: Partial<OutputConfig['csv']> = {}): OutputConfig => ({
   directory: 'x',
   formats: ['csv'],
+  part_rows: 1000,
   file_mode: '0640',
   csv: { delimiter: ',', null_value: '', bom: false, ...csv },
 });

@@ -55,6 +55,8 @@ export const mssqlDialect: Dialect<MssqlConnection> = {
   },
 
   formatBinding: (value) => value,
+  keyBinding: (value) => (typeof value === 'bigint' ? value.toString() : value),
+  clockSql: `SELECT CONVERT(varchar(27), SYSUTCDATETIME(), 126) + 'Z' AS now`,
   limitRows: (sql, limit) => `SELECT TOP (${Math.trunc(limit)}) * FROM (${sql}) AS q`,
   quoteIdentifier: (name) => `[${name.replace(/]/g, ']]')}]`,
   isTransient: (error) => TRANSIENT.has(errorCode(error) ?? '') || isNetworkError(error),

@@ -5,6 +5,7 @@ import type { ColumnSpec, Row } from '../../../schema/column-types.js';
 import {
   defaultCapabilities,
   errorCode,
+  integerKeysAsBigInt,
   isNetworkError,
   lastKeyOf,
   withRawConnection,
@@ -124,6 +125,8 @@ export const mysqlDialect: Dialect<MysqlConnection> = {
 
   // MySQL compares DATETIME/TIMESTAMP with "YYYY-MM-DD HH:MM:SS[.ffffff]" text (session zone is UTC).
   formatBinding: (value) => value.replace('T', ' ').replace(/Z$/, ''),
+  keyBinding: integerKeysAsBigInt,
+  clockSql: `SELECT DATE_FORMAT(UTC_TIMESTAMP(6), '%Y-%m-%dT%H:%i:%s.%fZ') AS now`,
   limitRows: (sql, limit) => `${sql} LIMIT ${Math.trunc(limit)}`,
   quoteIdentifier: (name) => `\`${name.replace(/`/g, '``')}\``,
   isTransient(error) {

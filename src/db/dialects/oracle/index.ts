@@ -52,6 +52,8 @@ export const oracleDialect: Dialect<OracleConnection> = {
   },
 
   formatBinding: (value) => value,
+  keyBinding: (value) => (typeof value === 'bigint' ? value.toString() : value),
+  clockSql: `SELECT TO_CHAR(SYS_EXTRACT_UTC(SYSTIMESTAMP), 'YYYY-MM-DD"T"HH24:MI:SS.FF6"Z"') AS "now" FROM dual`,
   limitRows: (sql, limit) => `${sql} FETCH FIRST ${Math.trunc(limit)} ROWS ONLY`,
   quoteIdentifier: (name) => `"${name.replace(/"/g, '""')}"`,
   isTransient: (error) =>

@@ -106,6 +106,9 @@ export const postgresDialect: Dialect<PostgresConnection> = {
 
   // ISO 8601 text ("…T…Z") is valid input for date, timestamp and timestamptz.
   formatBinding: (value) => value,
+  // pg sends parameters as text and the server casts them to the column's type: exact for every kind.
+  keyBinding: (value) => (typeof value === 'bigint' ? value.toString() : value),
+  clockSql: `SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS now`,
   limitRows: (sql, limit) => `${sql} LIMIT ${Math.trunc(limit)}`,
   quoteIdentifier: (name) => `"${name.replace(/"/g, '""')}"`,
   isTransient(error) {

@@ -6,6 +6,7 @@ import type { ColumnSpec, Row } from '../../../schema/column-types.js';
 import {
   defaultCapabilities,
   errorCode,
+  integerKeysAsBigInt,
   lastKeyOf,
   withRawConnection,
   type Dialect,
@@ -86,6 +87,8 @@ export const sqliteDialect: Dialect<SqliteConnection> = {
 
   // The demo stores timestamps as canonical ISO text, so canonical bounds compare correctly.
   formatBinding: (value) => value,
+  keyBinding: integerKeysAsBigInt,
+  clockSql: `SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now') AS now`,
   limitRows: (sql, limit) => `${sql} LIMIT ${Math.trunc(limit)}`,
   quoteIdentifier: (name) => `"${name.replace(/"/g, '""')}"`,
   isTransient: (error) => errorCode(error) === 'SQLITE_BUSY',
