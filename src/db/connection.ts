@@ -18,7 +18,18 @@ export interface SourceConnection {
   close(): Promise<void>;
 }
 
-export function openConnection(name: string, config: ConnectionConfig, root: string): SourceConnection {
+/** Where knex's own messages go (it would print them to the console). */
+export interface KnexLogSink {
+  warn(message: string): void;
+  debug(message: string): void;
+}
+
+export function openConnection(
+  name: string,
+  config: ConnectionConfig,
+  root: string,
+  log?: KnexLogSink,
+): SourceConnection {
   if (config.client === 'sqlite' && !existsSync(path.resolve(root, config.filename))) {
     throw new SourceError(`connection "${name}": SQLite database ${config.filename} does not exist`, {
       hint: config.filename.includes('demo')
@@ -27,7 +38,12 @@ export function openConnection(name: string, config: ConnectionConfig, root: str
     });
   }
   const dialect = dialectFor(config);
-  const knex = knexFactory(dialect.knexConfig(config, root));
+  // knex warns on the console when the pool discards a dead connection; that belongs in the log.
+  const sink = (m: unknown) => log?.debug(`knex: ${String(m)}`);
+  const knex = knexFactory({
+    ...dialect.knexConfig(config, root),
+    log: { warn: sink, error: (m: unknown) => log?.warn(`knex: ${String(m)}`), deprecate: sink, debug: sink },
+  });
   return { name, config, dialect: dialect, knex, close: () => knex.destroy() };
 }
 
@@ -38,6 +54,7 @@ export class ConnectionSet {
   constructor(
     private readonly connections: Record<string, ConnectionConfig>,
     private readonly root: string,
+    private readonly log?: KnexLogSink,
   ) {}
 
   get(name: string): SourceConnection {
@@ -45,7 +62,7 @@ export class ConnectionSet {
     if (!conn) {
       const config = this.connections[name];
       if (!config) throw new SourceError(`no connection named "${name}"`);
-      conn = openConnection(name, config, this.root);
+      conn = openConnection(name, config, this.root, this.log);
       this.#open.set(name, conn);
     }
     return conn;

@@ -67,6 +67,11 @@ export interface Dialect<C extends ConnectionConfig = ConnectionConfig> {
   keyBinding(value: unknown, type: ColumnType): unknown;
   /** A SELECT returning the database's current time as UTC ISO 8601 text (one row, one column). */
   readonly clockSql: string;
+  /**
+   * Whether the server would sort a large input to answer this batch query, i.e. no index supports
+   * its ORDER BY (read from EXPLAIN). Undefined when the dialect cannot tell.
+   */
+  sortsWithoutIndex?(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<boolean | undefined>;
   /** The server's product and version. */
   serverInfo(knex: Knex): Promise<ServerInfo>;
   /** Wrap a SELECT so it returns at most `limit` rows (after its ORDER BY). */

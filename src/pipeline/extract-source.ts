@@ -2,14 +2,13 @@
  * One source, exactly once. Rows go to part files; after each part is committed (fsynced and
  * renamed) the checkpoint — committed parts and the position after them — is written atomically.
  * A crash at any moment leaves a checkpoint that names only whole parts; the next run removes
- * anything else from the run directory and reads on from the checkpoint's position. Transient
- * errors restart from the last checkpoint the same way, with backoff. At the end, a COUNT over the
+ * anything else from the run directory and reads on from the checkpoint's position (a retry after a
+ * transient error, see extract-step.ts, resumes the same way). At the end, a COUNT over the
  * extracted range must agree with the rows written, then the manifest is written, then the
  * watermark moves.
  */
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import pRetry from 'p-retry';
 import type { LoadedConfig } from '../config/load.js';
 import { parseDuration } from '../config/duration.js';
 import type { ExtractionMode, OutputFormat } from '../config/schema.js';
@@ -18,7 +17,7 @@ import { ReconciliationError, SourceError } from '../errors.js';
 import { readBatches } from '../extract/batches.js';
 import { todayIn, type DateRange } from '../extract/date-range.js';
 import { highWaterMark } from '../extract/high-water.js';
-import { countQuery } from '../extract/keyset.js';
+import { batchQuery, countQuery } from '../extract/keyset.js';
 import { bounded, planSource, usablePosition, type SourcePlan } from '../extract/plan.js';
 import { toStoredValues, type PendingRun, type StateStore, type Watermark } from '../extract/state.js';
 import type { Logger } from '../observe/logger.js';
@@ -60,25 +59,23 @@ export async function extractSource(
   const formats = req.formats ?? config.output.formats;
   const pending = await startOrResume(loaded, conn, store, plan, req, formats, log);
   const run = bounded(conn, plan, pending.high_water);
+  const warnings: string[] = [];
+  if (await lacksIndex(conn, run)) {
+    warnings.push(
+      `no index supports ORDER BY ${run.orderColumns.join(', ')}: every batch sorts the table (add an index on (${run.orderColumns.join(', ')}))`,
+    );
+    log.warn(warnings[0]);
+  }
 
-  const retry = config.extraction.retry;
-  await pRetry(() => copyRows(loaded, conn, store, run, pending, formats), {
-    retries: retry.attempts - 1,
-    minTimeout: parseDuration(retry.min_delay),
-    maxTimeout: parseDuration(retry.max_delay),
-    randomize: true,
-    shouldRetry: ({ error }) => conn.dialect.isTransient(error),
-    onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
-      if (conn.dialect.isTransient(error) && retriesLeft > 0) {
-        log.warn(
-          { err: error, attempt: attemptNumber },
-          `transient error; resuming from the last checkpoint (${retriesLeft} retries left)`,
-        );
-      }
-    },
-  });
+  await copyRows(loaded, conn, store, run, pending, formats);
 
-  await reconcile(conn, run, pending, log);
+  const changed = await reconcile(conn, run, pending);
+  if (changed > 0) {
+    warnings.push(
+      `${changed} rows changed during the extraction; the next increment delivers their new version`,
+    );
+    log.warn({ written: pending.rows }, warnings[warnings.length - 1]);
+  }
   const manifest = await writeManifest(
     pending.directory,
     {
@@ -117,6 +114,7 @@ export async function extractSource(
     manifest,
     duration_ms: Date.now() - t0,
     note: plan.note,
+    warnings: warnings.length ? warnings : undefined,
   };
 }
 
@@ -240,15 +238,10 @@ async function copyRows(
 /**
  * The rows written must equal a COUNT over exactly the extracted range. Fewer written than counted
  * means rows were missed (committed behind the position, beyond the settle lag): the run fails.
- * More written than counted means rows were updated during the run and moved past the high-water
- * mark; they are delivered again, in their new version, by the next increment: a warning.
+ * More written than counted means rows were updated (or deleted) during the run and left the range;
+ * an updated row is delivered again, in its new version, by the next increment. Returns that surplus.
  */
-async function reconcile(
-  conn: SourceConnection,
-  plan: SourcePlan,
-  pending: PendingRun,
-  log: Logger,
-): Promise<void> {
+async function reconcile(conn: SourceConnection, plan: SourcePlan, pending: PendingRun): Promise<number> {
   const start = pending.start;
   const bound = start?.values.map((v, i) => conn.dialect.keyBinding(v, plan.orderTypes[i]!));
   const q = countQuery(conn.dialect, plan, bound, start?.columns);
@@ -262,12 +255,14 @@ async function reconcile(
       },
     );
   }
-  if (counted < pending.rows) {
-    log.warn(
-      { source: plan.name, written: pending.rows, counted },
-      `${pending.rows - counted} rows changed during the extraction; the next increment delivers their new version`,
-    );
-  }
+  return pending.rows - counted;
+}
+
+/** The preflight: does the first batch query make the server sort the table? (EXPLAIN, once per run.) */
+async function lacksIndex(conn: SourceConnection, plan: SourcePlan): Promise<boolean> {
+  if (!conn.dialect.sortsWithoutIndex) return false;
+  const q = batchQuery(conn.dialect, plan, undefined);
+  return (await conn.dialect.sortsWithoutIndex(conn.knex, q.sql, q.bindings)) === true;
 }
 
 /**

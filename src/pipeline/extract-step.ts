@@ -6,7 +6,9 @@
 import path from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import type { ExtractionMode, OutputFormat } from '../config/schema.js';
-import { ConnectionSet } from '../db/connection.js';
+import pRetry from 'p-retry';
+import { parseDuration } from '../config/duration.js';
+import { ConnectionSet, type SourceConnection } from '../db/connection.js';
 import { isMohEtlError } from '../errors.js';
 import type { DateRange } from '../extract/date-range.js';
 import { StateStore } from '../extract/state.js';
@@ -36,7 +38,10 @@ export async function runExtract(
   const { config, root } = loaded;
   const runId = options.runId ?? newRunId();
   const started = new Date();
-  const connections = new ConnectionSet(config.connections, root);
+  const connections = new ConnectionSet(config.connections, root, {
+    warn: (m) => log.warn(m),
+    debug: (m) => log.debug(m),
+  });
   const store = new StateStore(path.resolve(root, config.extraction.state_dir));
   const results: SourceResult[] = [];
   try {
@@ -48,20 +53,22 @@ export async function runExtract(
       let result: SourceResult;
       try {
         const conn = connections.get(source.connection);
-        result = await extractSource(
-          loaded,
-          conn,
-          store,
-          {
-            name,
-            mode,
-            range: options.range,
-            formats: options.formats,
-            fresh: options.fresh,
-            runId,
-            started,
-          },
-          slog,
+        result = await withRetry(loaded, conn, slog, (attempt) =>
+          extractSource(
+            loaded,
+            conn,
+            store,
+            {
+              name,
+              mode,
+              range: options.range,
+              formats: options.formats,
+              fresh: options.fresh && attempt === 1,
+              runId,
+              started,
+            },
+            slog,
+          ),
         );
         slog.info({ rows: result.rows, files: result.files.length }, 'source extracted');
       } catch (e) {
@@ -104,4 +111,33 @@ export async function runExtract(
     range: options.range,
     sources: results,
   };
+}
+
+/**
+ * Transient errors (as the dialect classifies them: connection lost, deadlock, failover) are
+ * retried with exponential backoff and jitter; each attempt resumes from the last checkpoint.
+ * Anything else fails the source at once.
+ */
+async function withRetry<T>(
+  loaded: LoadedConfig,
+  conn: SourceConnection,
+  log: Logger,
+  fn: (attempt: number) => Promise<T>,
+): Promise<T> {
+  const retry = loaded.config.extraction.retry;
+  return pRetry((attempt) => fn(attempt), {
+    retries: retry.attempts - 1,
+    minTimeout: parseDuration(retry.min_delay),
+    maxTimeout: parseDuration(retry.max_delay),
+    randomize: true,
+    shouldRetry: ({ error }) => conn.dialect.isTransient(error),
+    onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+      if (retriesLeft > 0 && conn.dialect.isTransient(error)) {
+        log.warn(
+          { err: error, attempt: attemptNumber },
+          `transient error; resuming from the last checkpoint (${retriesLeft} retries left)`,
+        );
+      }
+    },
+  });
 }

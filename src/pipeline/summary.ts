@@ -19,6 +19,8 @@ export interface SourceResult {
   manifest?: string;
   duration_ms: number;
   note?: string;
+  /** Things the operator should know that did not stop the source (missing index, rows changed). */
+  warnings?: string[];
   error?: string;
   hint?: string;
 }

@@ -11,7 +11,7 @@
  */
 import { formatUtc, localToUtc, parseDate, US_PER_DAY, US_PER_HOUR } from './calendar.js';
 import { LAB_TESTS, type LabCode, type LabTest } from './catalog.js';
-import { abnormalFlag } from './clinical.js';
+import { abnormalFlag } from './labs.js';
 import type { NextIds } from './encounters.js';
 import { attendanceCount, type SynthState } from './generator.js';
 import { result, streamSource, type LoadResult } from './load.js';

@@ -87,9 +87,14 @@ export const formatLocal = formatTimestamp;
 
 /** UTC timestamp string with the `Z` suffix. */
 export function formatUtc(us: number): string {
+  // created_at and updated_at are usually equal and formatted one after the other.
+  if (us === lastUtc) return lastUtcText;
   fillCodes(UTC_CODES, us);
-  return String.fromCharCode.apply(null, UTC_CODES);
+  lastUtc = us;
+  return (lastUtcText = String.fromCharCode.apply(null, UTC_CODES));
 }
+let lastUtc = NaN;
+let lastUtcText = '';
 
 export function localToUtc(localUs: number): number {
   return localUs - SGT_OFFSET_US;

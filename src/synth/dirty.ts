@@ -17,7 +17,7 @@
  */
 import type { CellValue, Row } from '../schema/column-types.js';
 import { formatDate } from './calendar.js';
-import { abnormalFlag } from './clinical.js';
+import { abnormalFlag } from './labs.js';
 import { Rng } from './prng.js';
 import { TABLES, type SourceTable } from './tables.js';
 

@@ -15,16 +15,8 @@ import {
   US_PER_SECOND,
 } from './calendar.js';
 import { LAB_TESTS } from './catalog.js';
-import {
-  abnormalFlag,
-  diagnoses,
-  labOrders,
-  labValues,
-  prescriptions,
-  procedures,
-  visitType,
-  type Patient,
-} from './clinical.js';
+import { diagnoses, prescriptions, procedures, visitType, type Patient } from './clinical.js';
+import { abnormalFlag, labOrders, labValues } from './labs.js';
 import { Residency } from './nric.js';
 import type { Population } from './population.js';
 import type { Rng } from './prng.js';
@@ -66,7 +58,7 @@ const dec4 = (v: number | null): string | null => (v === null ? null : v.toFixed
  * Emits an attendance's diagnoses, procedures, medications and lab results, then the attendance
  * itself (it needs the children's times). Buffers are per table and flushed parent-first, so
  * the emission order across tables does not matter to loaders.
- * `arrival` is local wall-clock µs; `endOfDayUtc` caps every audit timestamp.
+ * `arrival` is local wall-clock µs; no audit timestamp passes the end of the day.
  */
 export function emitAttendance(
   rng: Rng,

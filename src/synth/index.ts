@@ -48,7 +48,8 @@ function useWorker(target: DemoTarget, config: DemoRunConfig): boolean {
 function tuningFor(target: DemoTarget, config: DemoRunConfig): ChunkTuning {
   // Without a worker, PostgreSQL interleaves generation with COPY on one thread: smaller blocks
   // let it hand data to the server more often.
-  return config.tuning ?? (target.dialect === 'postgres' ? { blockSize: 200 } : {});
+  if (config.tuning) return config.tuning;
+  return target.dialect === 'postgres' && !useWorker(target, config) ? { blockSize: 200 } : {};
 }
 
 function storeFor(target: DemoTarget): DemoStore {
@@ -119,7 +120,7 @@ export type { LoadResult, LoadTimings } from './load.js';
 export type { DirtyReport, DefectEntry, DefectKind } from './dirty.js';
 export { dirtyNullableColumns, MAX_KEYS_PER_ENTRY, FUTURE_SHIFT_DAYS } from './dirty.js';
 export { nricCheckLetter, isValidNric } from './nric.js';
-export { schemaSql, createTableSql, columnType, META_TABLE, type Dialect } from './ddl.js';
+export { schemaSql, createTableSql, columnType, META_TABLE, type Dialect as DemoDialect } from './ddl.js';
 export { stateToMeta, metaToState } from './meta.js';
 export { POLYCLINICS, CONDITIONS } from './reference.js';
 export { TABLES, SOURCE_TABLES, type SourceTable, type TableSpec } from './tables.js';

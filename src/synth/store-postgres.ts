@@ -35,21 +35,32 @@ export function copyText(value: CellValue): string {
   return `\\\\x${Buffer.from(value).toString('hex')}`;
 }
 
-/** A chunk as COPY text (one line per row, tab-separated, newline-terminated). */
-export function copyPayload(rows: readonly (readonly CellValue[])[]): string {
+/** Indexes of free-text columns: the only ones that can need COPY escapes. */
+export function textColumns(table: SourceTable): number[] {
+  return TABLES[table].columns.flatMap((c, i) =>
+    c.type.kind === 'string' || c.type.kind === 'json' ? [i] : [],
+  );
+}
+
+/**
+ * A chunk as COPY text (one line per row, tab-separated, newline-terminated). `text` lists the
+ * columns that may need escapes (all string values are checked when omitted); dates, timestamps
+ * and decimals in canonical form never do.
+ */
+export function copyPayload(rows: readonly (readonly CellValue[])[], text?: readonly number[]): string {
   const lines = new Array<string>(rows.length);
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r]!;
     // Fast path: Array#join builds a flat string natively; only NULLs, booleans, binary values
     // and text needing escapes take the slow path.
     let plain = true;
-    for (let i = 0; i < row.length; i++) {
+    for (let i = 0; i < row.length && plain; i++) {
       const v = row[i];
-      if (typeof v === 'number') continue;
-      if (typeof v !== 'string' || SPECIAL.test(v)) {
-        plain = false;
-        break;
-      }
+      if (v === null || typeof v === 'boolean' || typeof v === 'object') plain = false;
+      else if (text === undefined && typeof v === 'string' && SPECIAL.test(v)) plain = false;
+    }
+    if (plain && text !== undefined) {
+      for (let k = 0; k < text.length && plain; k++) if (SPECIAL.test(row[text[k]!] as string)) plain = false;
     }
     lines[r] = plain ? row.join('\t') : row.map((v) => copyText(v ?? null)).join('\t');
   }
@@ -124,7 +135,7 @@ export class PostgresStore implements DemoStore {
   async write(chunk: SynthChunk): Promise<void> {
     let entry = this.pending.get(chunk.table);
     if (!entry) this.pending.set(chunk.table, (entry = { parts: [], bytes: 0 }));
-    const text = copyPayload(chunk.rows);
+    const text = copyPayload(chunk.rows, this.textColumnsOf(chunk.table));
     entry.parts.push(text);
     entry.bytes += text.length;
     if (entry.bytes >= FLUSH_BYTES) await this.flush();
@@ -152,6 +163,13 @@ export class PostgresStore implements DemoStore {
       this.pending.delete(table);
       await this.enqueue(table, entry.parts.join(''));
     }
+  }
+
+  private readonly text = new Map<SourceTable, number[]>();
+  private textColumnsOf(table: SourceTable): number[] {
+    let cols = this.text.get(table);
+    if (!cols) this.text.set(table, (cols = textColumns(table)));
+    return cols;
   }
 
   private enqueue(table: SourceTable, payload: string | Uint8Array): Promise<void> {

@@ -7,7 +7,7 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { SynthChunk } from './generator.js';
 import { continueTimeline, generate } from './run.js';
 import type { RunSummary, WorkerJob, WorkerMessage } from './source.js';
-import { copyPayload } from './store-postgres.js';
+import { copyPayload, textColumns } from './store-postgres.js';
 import { SOURCE_TABLES, type SourceTable } from './tables.js';
 
 function main(job: WorkerJob, credits: Int32Array): void {
@@ -18,6 +18,7 @@ function main(job: WorkerJob, credits: Int32Array): void {
       : continueTimeline(job.state, job.days, job.tuning);
   const pending = new Map<SourceTable, { parts: string[]; bytes: number; rows: number }>();
   const encoder = new TextEncoder();
+  const text = new Map(SOURCE_TABLES.map((t) => [t, textColumns(t)]));
   let generateSeconds = 0;
 
   const send = (m: WorkerMessage, transfer: ArrayBuffer[] = []): void => {
@@ -50,9 +51,9 @@ function main(job: WorkerJob, credits: Int32Array): void {
     }
     let p = pending.get(chunk.table);
     if (!p) pending.set(chunk.table, (p = { parts: [], bytes: 0, rows: 0 }));
-    const text = copyPayload(chunk.rows);
-    p.parts.push(text);
-    p.bytes += text.length;
+    const payload = copyPayload(chunk.rows, text.get(chunk.table));
+    p.parts.push(payload);
+    p.bytes += payload.length;
     p.rows += chunk.rows.length;
     generateSeconds += (performance.now() - t) / 1000;
     if (p.bytes >= job.flushBytes) flush();

@@ -41,6 +41,7 @@ export function printSummary(summary: RunSummary, out: Out): void {
   table(rows, out);
   for (const r of summary.sources) {
     if (r.note) out(`note: ${r.source}: ${r.note}`);
+    for (const w of r.warnings ?? []) out(`warning: ${r.source}: ${w}`);
     if (r.error) out(`error: ${r.source}: ${r.error}${r.hint ? ` (${r.hint})` : ''}`);
   }
   const ok = summary.sources.filter((r) => r.status === 'succeeded');

@@ -28,6 +28,7 @@ interface Mysql2Connection {
 
 // 1213 deadlock, 1205 lock wait timeout, 2006/2013 server gone / lost connection.
 const TRANSIENT_ERRNO = new Set([
+  'ER_CONNECTION_KILLED',
   'ER_LOCK_DEADLOCK',
   'ER_LOCK_WAIT_TIMEOUT',
   'PROTOCOL_CONNECTION_LOST',
@@ -127,6 +128,12 @@ export const mysqlDialect: Dialect<MysqlConnection> = {
   formatBinding: (value) => value.replace('T', ' ').replace(/Z$/, ''),
   keyBinding: integerKeysAsBigInt,
   clockSql: `SELECT DATE_FORMAT(UTC_TIMESTAMP(6), '%Y-%m-%dT%H:%i:%s.%fZ') AS now`,
+  async sortsWithoutIndex(knex, sql, bindings) {
+    const res = await mysqlDialect.query(knex, `EXPLAIN ${sql}`, bindings);
+    const extra = res.columns.findIndex((c) => c.name === 'Extra');
+    const rows = res.columns.findIndex((c) => c.name === 'rows');
+    return res.rows.some((r) => /filesort/i.test(String(r[extra] ?? '')) && Number(r[rows] ?? 0) >= 50_000);
+  },
   limitRows: (sql, limit) => `${sql} LIMIT ${Math.trunc(limit)}`,
   quoteIdentifier: (name) => `\`${name.replace(/`/g, '``')}\``,
   isTransient(error) {

@@ -109,6 +109,11 @@ export const postgresDialect: Dialect<PostgresConnection> = {
   // pg sends parameters as text and the server casts them to the column's type: exact for every kind.
   keyBinding: (value) => (typeof value === 'bigint' ? value.toString() : value),
   clockSql: `SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS now`,
+  async sortsWithoutIndex(knex, sql, bindings) {
+    const res = await postgresDialect.query(knex, `EXPLAIN (FORMAT JSON) ${sql}`, bindings);
+    const plan = JSON.parse(String(res.rows[0]?.[0])) as { Plan: PlanNode }[];
+    return plan[0] ? bigSort(plan[0].Plan) : undefined;
+  },
   limitRows: (sql, limit) => `${sql} LIMIT ${Math.trunc(limit)}`,
   quoteIdentifier: (name) => `"${name.replace(/"/g, '""')}"`,
   isTransient(error) {
@@ -124,3 +129,19 @@ function numberPlaceholders(sql: string): string {
   let n = 0;
   return sql.replace(/'(?:[^']|'')*'|\?\?|\?/g, (m) => (m === '?' ? `$${++n}` : m === '??' ? '?' : m));
 }
+
+interface PlanNode {
+  'Node Type': string;
+  'Plan Rows': number;
+  Plans?: PlanNode[];
+}
+
+/** A Sort whose input the planner expects to be large: the ORDER BY has no supporting index. */
+function bigSort(node: PlanNode): boolean {
+  const rows = (n: PlanNode): number => Math.max(n['Plan Rows'], ...(n.Plans ?? []).map(rows));
+  if (/Sort/.test(node['Node Type']) && rows(node) >= LARGE_SORT) return true;
+  return (node.Plans ?? []).some(bigSort);
+}
+
+/** Below this, sorting is cheap and the planner may rightly prefer it to an index. */
+const LARGE_SORT = 50_000;

@@ -89,6 +89,11 @@ export const sqliteDialect: Dialect<SqliteConnection> = {
   formatBinding: (value) => value,
   keyBinding: integerKeysAsBigInt,
   clockSql: `SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now') AS now`,
+  async sortsWithoutIndex(knex, sql, bindings) {
+    const res = await sqliteDialect.query(knex, `EXPLAIN QUERY PLAN ${sql}`, bindings);
+    const detail = res.columns.findIndex((c) => c.name === 'detail');
+    return res.rows.some((r) => /TEMP B-TREE FOR (RIGHT PART OF )?ORDER BY/i.test(String(r[detail] ?? '')));
+  },
   limitRows: (sql, limit) => `${sql} LIMIT ${Math.trunc(limit)}`,
   quoteIdentifier: (name) => `"${name.replace(/"/g, '""')}"`,
   isTransient: (error) => errorCode(error) === 'SQLITE_BUSY',

@@ -11,7 +11,9 @@ import { canonicalTimestamp } from '../../../schema/timestamp-text.js';
 /** Canonical type for a declared SQLite column type; undefined declared type (an expression) is text. */
 export function sqliteColumnType(declared: string | null): ColumnType {
   const d = (declared ?? '').toUpperCase();
-  const decimal = /^(?:DECIMAL|NUMERIC)\s*\(\s*(\d+)\s*(?:,\s*(\d+))?\s*\)/.exec(d);
+  // DECIMAL_TEXT(p,s) has TEXT affinity (it contains "TEXT"), so SQLite keeps every digit; plain
+  // DECIMAL(p,s) has NUMERIC affinity and rounds values beyond 15 significant digits to a double.
+  const decimal = /^(?:DECIMAL|NUMERIC)(?:_TEXT)?\s*\(\s*(\d+)\s*(?:,\s*(\d+))?\s*\)/.exec(d);
   if (decimal) return t.decimal(Number(decimal[1]), Number(decimal[2] ?? 0));
   if (/^(BIGINT|INT8|INTEGER)$/.test(d)) return t.int64();
   if (/INT/.test(d)) return t.int32();
