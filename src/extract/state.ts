@@ -13,6 +13,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../write/atomic.js';
 import type { DateRange } from './date-range.js';
+import type { RecentRows } from './lookback.js';
 
 export type StoredValue = string | number | boolean | null;
 
@@ -47,11 +48,17 @@ export interface PendingRun {
   rows: number;
   parts: CommittedPartRecord[];
   attempts: number;
+  /** Lookback runs: the watermark the run started behind, rows skipped as already delivered, and the window's digests. */
+  previous?: StoredValue[];
+  skipped?: number;
+  recent?: RecentRows;
 }
 
 export interface SourceState {
   source: string;
   watermark?: Watermark;
+  /** With a lookback window: digests of the rows delivered within it (see lookback.ts). */
+  recent?: RecentRows;
   pending?: PendingRun;
   last_run?: {
     run_id: string;

@@ -19,7 +19,14 @@ import { todayIn, type DateRange } from '../extract/date-range.js';
 import { highWaterMark } from '../extract/high-water.js';
 import { batchQuery, countQuery } from '../extract/keyset.js';
 import { bounded, planSource, usablePosition, type SourcePlan } from '../extract/plan.js';
-import { toStoredValues, type PendingRun, type StateStore, type Watermark } from '../extract/state.js';
+import {
+  toStoredValues,
+  type PendingRun,
+  type StateStore,
+  type StoredValue,
+  type Watermark,
+} from '../extract/state.js';
+import { cursorText, LookbackFilter, minusDuration } from '../extract/lookback.js';
 import type { Logger } from '../observe/logger.js';
 import { removeUncommitted, runDirectory, writeManifest } from '../write/layout.js';
 import { PartSet } from '../write/part-set.js';
@@ -95,6 +102,7 @@ export async function extractSource(
   await store.update(req.name, (s) => ({
     ...s,
     watermark: nextWatermark(pending) ?? s.watermark,
+    recent: pending.recent ?? s.recent,
     pending: undefined,
     last_run: {
       run_id: pending.run_id,
@@ -168,7 +176,12 @@ async function startOrResume(
           source.timezone ?? extraction.timezone,
         )
       : undefined;
-  const start = plan.mode === 'incremental' ? usablePosition(plan, state.watermark) : undefined;
+  const watermark = plan.mode === 'incremental' ? usablePosition(plan, state.watermark) : undefined;
+  const lookbackMs = parseDuration(extraction.lookback) ?? 0;
+  const start =
+    watermark && lookbackMs > 0 && plan.cursor
+      ? behindWatermark(conn, plan, watermark, lookbackMs)
+      : watermark;
   const directory = runDirectory(
     path.resolve(loaded.root, output.directory),
     req.name,
@@ -188,6 +201,13 @@ async function startOrResume(
     rows: 0,
     parts: [],
     attempts: 0,
+    ...(lookbackMs > 0 && plan.mode === 'incremental' && plan.cursor
+      ? {
+          previous: start === watermark ? undefined : watermark?.values,
+          skipped: 0,
+          recent: state.recent ?? [],
+        }
+      : {}),
   };
   await store.update(req.name, (s) => ({ ...s, pending: fresh }));
   return fresh;
@@ -207,18 +227,27 @@ async function copyRows(
   pending.attempts += 1;
   let part: PartSet | undefined;
   let last: unknown[] | undefined;
+  const lookback = lookbackFilter(loaded, plan, pending);
+  let skipped = 0;
   const commit = async (p: PartSet) => {
     const record = await p.commit();
     pending.parts.push(record);
     pending.rows += record.rows;
     pending.position = { columns: [...plan.orderColumns], values: toStoredValues(last!) };
+    if (lookback) {
+      pending.skipped = (pending.skipped ?? 0) + lookback.skipped - skipped;
+      skipped = lookback.skipped;
+      pending.recent = lookback.window(pending.position.values[0]);
+    }
     await store.update(plan.name, (s) => ({ ...s, pending }));
   };
   try {
     for await (const batch of readBatches(conn, plan, pending.position)) {
-      part ??= await PartSet.open(pending.directory, pending.parts.length, specs, plan.columns, output);
-      await part.write(batch);
       last = batch.position;
+      const rows = lookback ? batch.rows.filter((r) => lookback.keep(r)) : batch.rows;
+      if (rows.length === 0) continue;
+      part ??= await PartSet.open(pending.directory, pending.parts.length, specs, plan.columns, output);
+      await part.write(rows === batch.rows ? batch : { ...batch, rows });
       if (part.rows >= output.part_rows) {
         const full = part;
         part = undefined;
@@ -230,9 +259,46 @@ async function copyRows(
       part = undefined;
       await commit(final);
     }
+    // Rows skipped after the last part (already delivered) still move the position forward.
+    if (last && lookback) {
+      pending.position = { columns: [...plan.orderColumns], values: toStoredValues(last) };
+      pending.skipped = (pending.skipped ?? 0) + lookback.skipped - skipped;
+      pending.recent = lookback.window(pending.position.values[0]);
+    }
   } finally {
     await part?.abort();
   }
+}
+
+function lookbackFilter(
+  loaded: LoadedConfig,
+  plan: SourcePlan,
+  pending: PendingRun,
+): LookbackFilter | undefined {
+  if (!pending.recent) return undefined;
+  const indexes = plan.orderColumns.map((c) => plan.columns.findIndex((col) => col.name === c));
+  const windowMs = parseDuration(loaded.config.extraction.lookback) ?? 0;
+  return new LookbackFilter(pending.previous, pending.recent, indexes, plan.orderTypes, windowMs);
+}
+
+/** The cursor-only position `lookback` before the watermark's cursor value. */
+function behindWatermark(
+  conn: SourceConnection,
+  plan: SourcePlan,
+  watermark: Watermark,
+  ms: number,
+): Watermark {
+  const type = plan.orderTypes[0]!;
+  if (type.kind !== 'timestamp' && type.kind !== 'date') {
+    throw new SourceError(
+      `source "${plan.name}": extraction.lookback needs a date or timestamp cursor_column`,
+    );
+  }
+  const text = minusDuration(cursorText(watermark.values[0], type), type, ms);
+  return {
+    columns: [plan.orderColumns[0]!],
+    values: [conn.dialect.formatBinding(text, type) as StoredValue],
+  };
 }
 
 /**
@@ -247,7 +313,8 @@ async function reconcile(conn: SourceConnection, plan: SourcePlan, pending: Pend
   const q = countQuery(conn.dialect, plan, bound, start?.columns);
   const res = await conn.dialect.query(conn.knex, q.sql, q.bindings);
   const counted = Number(res.rows[0]?.[0] ?? 0);
-  if (counted > pending.rows) {
+  const accounted = pending.rows + (pending.skipped ?? 0);
+  if (counted > accounted) {
     throw new ReconciliationError(
       `source "${plan.name}": ${pending.rows} rows written but the source holds ${counted} in the extracted range`,
       {
@@ -255,7 +322,7 @@ async function reconcile(conn: SourceConnection, plan: SourcePlan, pending: Pend
       },
     );
   }
-  return pending.rows - counted;
+  return accounted - counted;
 }
 
 /** The preflight: does the first batch query make the server sort the table? (EXPLAIN, once per run.) */
