@@ -17,6 +17,8 @@ export interface DialectCapabilities {
   maxBindParameters: number;
   /** How a row limit is written: `LIMIT n` (postgres, mysql, sqlite), `TOP (n)` (mssql), `FETCH FIRST n ROWS ONLY` (oracle). */
   limitSyntax: 'limit' | 'top' | 'fetch-first';
+  /** The row-count aggregate: SQL Server's COUNT(*) is an int and overflows past 2^31 rows. */
+  countExpression: string;
   /** Whether the extractor can be tested against a live server on this machine (false: SQL snapshots only). */
   liveTested: boolean;
 }
@@ -26,6 +28,7 @@ export const defaultCapabilities: DialectCapabilities = {
   statementTimeout: false,
   maxBindParameters: 999,
   limitSyntax: 'limit',
+  countExpression: 'COUNT(*)',
   liveTested: true,
 };
 
@@ -105,7 +108,11 @@ export async function withRawConnection<T, R>(knex: Knex, fn: (connection: R) =>
     return await fn(connection);
   } catch (e) {
     connection.__knex__disposed = e instanceof Error ? e.message : 'query failed';
-    await client.destroyRawConnection(connection).catch(() => undefined);
+    // Bounded: some drivers (tedious) never signal the end of a connection that is already closed.
+    await Promise.race([
+      client.destroyRawConnection(connection).catch(() => undefined),
+      new Promise((resolve) => setTimeout(resolve, 5_000).unref()),
+    ]);
     throw e;
   } finally {
     await client.releaseConnection(connection);

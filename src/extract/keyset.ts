@@ -62,7 +62,7 @@ export function countQuery(
     ? [...plan.filters, afterPosition(dialect, positionColumns, position)]
     : plan.filters;
   const { sql, bindings } = filtered(dialect, plan.template, where);
-  return { sql: `SELECT COUNT(*) AS n FROM (${sql}) c`, bindings };
+  return { sql: `SELECT ${dialect.capabilities.countExpression} AS n FROM (${sql}) c`, bindings };
 }
 
 /** The template alone with no rows, to learn its result columns and types cheaply. */

@@ -50,6 +50,8 @@ export function comparePositions(
       const bx = BigInt(x as string);
       const by = BigInt(y as string);
       c = bx < by ? -1 : bx > by ? 1 : 0;
+    } else if (t.kind === 'decimal') {
+      c = compareDecimals(String(x as string), String(y as string));
     } else {
       const sx = cursorText(x, t);
       const sy = cursorText(y, t);
@@ -102,4 +104,23 @@ export class LookbackFilter {
     this.#recent = this.#recent.filter(([c]) => c >= floor);
     return this.#recent;
   }
+}
+
+/** Exact numeric order of two decimal strings (an Oracle NUMBER key is a decimal: "10" > "9"). */
+export function compareDecimals(a: string, b: string): number {
+  const scale = Math.max(fractionDigits(a), fractionDigits(b));
+  const scaled = (v: string) => {
+    const [whole = '0', frac = ''] = v.replace(/^\+/, '').split('.');
+    const negative = whole.startsWith('-');
+    const digits = BigInt(`${whole.replace('-', '') || '0'}${frac.padEnd(scale, '0')}`);
+    return negative ? -digits : digits;
+  };
+  const x = scaled(a);
+  const y = scaled(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function fractionDigits(v: string): number {
+  const dot = v.indexOf('.');
+  return dot < 0 ? 0 : v.length - dot - 1;
 }
