@@ -123,7 +123,7 @@ export class PostgresStore implements DemoStore {
   async startBulk(fresh: boolean): Promise<void> {
     this.freeze = fresh;
     // Index builds after a fresh load sort whole tables; give them room (this transaction only).
-    if (fresh) await this.client.query("SET LOCAL maintenance_work_mem = '256MB'");
+    if (fresh) await this.client.query("SET LOCAL maintenance_work_mem = '512MB'");
   }
 
   /**
