@@ -90,6 +90,12 @@ export class ReconciliationError extends MohEtlError {
   readonly exitCode = ExitCode.RunFailure;
 }
 
+/** Another process is extracting the same source; retry once it has finished. */
+export class SourceBusy extends MohEtlError {
+  readonly code = 'SOURCE_BUSY';
+  readonly exitCode = ExitCode.RunFailure;
+}
+
 /** A critical data-quality check failed; the pipeline stopped before loading. */
 export class ValidationFailed extends MohEtlError {
   readonly code = 'VALIDATION_FAILED';

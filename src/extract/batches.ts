@@ -28,7 +28,12 @@ export async function* readBatches(
     const types = plan.orderTypes;
     const bound = position?.map((v, i) => conn.dialect.keyBinding(v, types[i]!));
     const q = batchQuery(conn.dialect, { ...plan, orderColumns: plan.orderColumns }, bound, columns);
-    return conn.dialect.query(conn.knex, q.sql, q.bindings, { keyColumns: plan.orderColumns });
+    const result = conn.dialect.query(conn.knex, q.sql, q.bindings, { keyColumns: plan.orderColumns });
+    // The prefetch may fail while the caller is still writing the previous batch, before anyone
+    // awaits it; a handler now keeps that from being an unhandled rejection (it is rethrown when
+    // the batch is awaited).
+    result.catch(() => undefined);
+    return result;
   };
   let pending: Promise<QueryResult> | undefined = fetch(start?.values, start?.columns ?? plan.orderColumns);
   try {
@@ -40,7 +45,7 @@ export async function* readBatches(
       yield { columns: plan.columns, rows: result.rows, position: result.lastKey };
     }
   } finally {
-    // An abandoned prefetch must not surface as an unhandled rejection.
-    pending?.catch(() => undefined);
+    // An abandoned prefetch (the caller stopped early) is simply dropped.
+    pending = undefined;
   }
 }

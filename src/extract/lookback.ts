@@ -15,7 +15,7 @@ export type RecentRows = [string, string][];
 
 /** A canonical, sortable text for a cursor value (driver-raw or canonical) of a time type. */
 export function cursorText(value: unknown, type: ColumnType): string {
-  const s = typeof value === 'bigint' ? value.toString() : String(value as string | number);
+  const s = typeof value === 'bigint' ? value.toString() : String(value);
   if (type.kind === 'timestamp') return canonicalTimestamp(s, 6, type.tz === 'utc');
   return s;
 }
@@ -51,7 +51,7 @@ export function comparePositions(
       const by = BigInt(y as string);
       c = bx < by ? -1 : bx > by ? 1 : 0;
     } else if (t.kind === 'decimal') {
-      c = compareDecimals(String(x as string), String(y as string));
+      c = compareDecimals(String(x), String(y));
     } else {
       const sx = cursorText(x, t);
       const sy = cursorText(y, t);

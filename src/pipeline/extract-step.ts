@@ -11,6 +11,7 @@ import { parseDuration } from '../config/duration.js';
 import { ConnectionSet, type SourceConnection } from '../db/connection.js';
 import { isMohEtlError } from '../errors.js';
 import type { DateRange } from '../extract/date-range.js';
+import { lockSource, type SourceLock } from '../extract/lock.js';
 import { StateStore } from '../extract/state.js';
 import type { Logger } from '../observe/logger.js';
 import { extractSource } from './extract-source.js';
@@ -51,7 +52,9 @@ export async function runExtract(
       const mode = options.mode ?? source.mode ?? config.extraction.default_mode;
       const slog = log.child({ source: name, run_id: runId });
       let result: SourceResult;
+      let lock: SourceLock | undefined;
       try {
+        lock = lockSource(store.directory, name, runId);
         const conn = connections.get(source.connection);
         result = await withRetry(loaded, conn, slog, (attempt) =>
           extractSource(
@@ -84,17 +87,11 @@ export async function runExtract(
           hint: isMohEtlError(e) ? e.hint : undefined,
         };
         slog.error({ err: e }, 'source failed');
-        await store.update(name, (s) => ({
-          ...s,
-          last_run: {
-            run_id: s.pending?.run_id ?? runId,
-            mode: result.mode,
-            status: 'failed',
-            rows: s.pending?.rows ?? 0,
-            finished_at: new Date().toISOString(),
-            error: message,
-          },
-        }));
+        // Another process owns the state while it holds the lock; recording our failure there
+        // would overwrite its progress.
+        if (lock) await recordFailure(store, name, runId, result, slog);
+      } finally {
+        lock?.release();
       }
       results.push(result);
       options.onSource?.(result);
@@ -111,6 +108,31 @@ export async function runExtract(
     range: options.range,
     sources: results,
   };
+}
+
+/** Best effort: the source already failed, and a second failure (disk full) must not hide the first. */
+async function recordFailure(
+  store: StateStore,
+  name: string,
+  runId: string,
+  result: SourceResult,
+  log: Logger,
+): Promise<void> {
+  try {
+    await store.update(name, (s) => ({
+      ...s,
+      last_run: {
+        run_id: s.pending?.run_id ?? runId,
+        mode: result.mode,
+        status: 'failed',
+        rows: s.pending?.rows ?? 0,
+        finished_at: new Date().toISOString(),
+        error: result.error,
+      },
+    }));
+  } catch (e) {
+    log.error({ err: e }, 'could not record the failure in the state file');
+  }
 }
 
 /**

@@ -3,7 +3,7 @@
  * and the file is renamed into place (then the directory is fsynced so the rename survives a crash).
  * Files are created with a restrictive mode because they hold patient data.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -27,7 +27,10 @@ export class AtomicFile {
 
   static async create(finalPath: string, mode: number): Promise<AtomicFile> {
     mkdirSync(path.dirname(finalPath), { recursive: true, mode: 0o750 });
-    const tempPath = path.join(path.dirname(finalPath), `.${path.basename(finalPath)}.${process.pid}.tmp`);
+    // pid alone is not unique: a process killed mid-write leaves its temp file, and a later process
+    // may get the same pid (containers restart at low pids).
+    const unique = `${process.pid}-${randomBytes(4).toString('hex')}`;
+    const tempPath = path.join(path.dirname(finalPath), `.${path.basename(finalPath)}.${unique}.tmp`);
     try {
       const handle = await open(tempPath, 'wx', mode);
       // The umask may have widened nothing but can narrow; chmod makes the mode exact.

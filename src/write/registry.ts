@@ -1,9 +1,15 @@
 import type { OutputFormat } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import { csvWriter } from './csv.js';
+import { excelWriter } from './excel.js';
+import { parquetWriter } from './parquet.js';
 import type { WriterSpec } from './writer.js';
 
-const WRITERS = new Map<OutputFormat, WriterSpec>([['csv', csvWriter]]);
+const WRITERS = new Map<OutputFormat, WriterSpec>([
+  ['csv', csvWriter],
+  ['parquet', parquetWriter],
+  ['xlsx', excelWriter],
+]);
 
 export function availableFormats(): OutputFormat[] {
   return [...WRITERS.keys()];
@@ -16,7 +22,7 @@ export function writerFor(format: OutputFormat): WriterSpec {
     throw new UsageError(
       `output format "${format}" is not available yet (available: ${availableFormats().join(', ')})`,
       {
-        hint: 'Parquet and Excel writers are planned; use --format csv',
+        hint: `use --format ${availableFormats().join(' | ')}`,
       },
     );
   }

@@ -9,7 +9,7 @@ export type Statement = string | { sql: string; values: unknown[] };
 export async function execSql(conn: DbConnection, statements: Statement[]): Promise<void> {
   const norm = statements.map((s) => (typeof s === 'string' ? { sql: s, values: [] } : s));
   if (conn.dialect === 'sqlite') {
-    const db = new Database(conn.filename!);
+    const db = new Database(conn.filename);
     try {
       for (const s of norm) db.prepare(s.sql).run(...s.values);
     } finally {

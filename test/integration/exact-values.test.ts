@@ -6,8 +6,8 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { stringify } from 'yaml';
+import { csvRecords } from '../helpers/csv.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
 import {
@@ -117,10 +117,7 @@ describeEachDialect('exact values under three process time zones', (target, conn
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const file = /(\S+part-00000\.csv)/.exec(r.stdout)?.[1];
-    const rows = parse(readFileSync(path.join(dir.path, file!)), { columns: true }) as Record<
-      string,
-      string
-    >[];
+    const rows = csvRecords(path.join(dir.path, file!));
     expect(rows.map((row) => COLUMNS.map((c) => row[c]))).toEqual(ROWS.map((row) => row.map((v) => v ?? '')));
     const manifest = JSON.parse(
       readFileSync(path.join(dir.path, path.dirname(file!), '_manifest.json'), 'utf8'),

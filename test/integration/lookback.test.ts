@@ -2,8 +2,7 @@
  * The lookback window: a row committed late, with a cursor value behind the watermark, is caught
  * by the next run; rows in the window that were already delivered are not delivered again.
  */
-import { readFileSync } from 'node:fs';
-import { parse } from 'csv-parse/sync';
+import { csvRows } from '../helpers/csv.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { silentLogger } from '../../src/observe/logger.js';
 import { runExtract } from '../../src/pipeline/extract-step.js';
@@ -26,9 +25,7 @@ describeEachDialect('lookback window', (_target, connection) => {
   const ids = async (sources = ['events']) => {
     const s = await runExtract(loaded, { sources, mode: 'incremental' }, silentLogger());
     expect(s.sources[0]?.error).toBeUndefined();
-    return s.sources[0]!.files.flatMap((f) =>
-      (parse(readFileSync(f), { from_line: 2 }) as string[][]).map((r) => Number(r[0])),
-    );
+    return s.sources[0]!.files.flatMap((f) => csvRows(f).map((r) => Number(r[0])));
   };
 
   beforeAll(async () => {

@@ -24,6 +24,9 @@ export function statusCommand(flags: CommonFlags, out: Out = stdout): number {
       last?.status ?? '-',
       last ? formatCount(last.rows) : '-',
       last?.finished_at ?? '-',
+      s.pending
+        ? `${s.pending.run_id} (${s.pending.parts.length} parts, ${formatCount(s.pending.rows)} rows)`
+        : '-',
     ]);
   }
   table(rows, out);

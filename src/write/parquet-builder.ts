@@ -1,0 +1,106 @@
+/**
+ * The column builder contract and the shared parts of the builders: a growable validity bitmap and,
+ * for fixed-width types, one growable buffer seen as 32-bit words and as 64-bit integers.
+ */
+import { Field, makeData, type Data, type DataType } from 'apache-arrow';
+import type { ColumnSpec, Row } from '../schema/column-types.js';
+import { ValueError } from './parquet-values.js';
+
+export interface ColumnBuilder {
+  readonly field: Field;
+  /** Appends column `col` of rows[start, end) at positions at, at+1, … */
+  append(rows: Row[], start: number, end: number, col: number, at: number): void;
+  /** The first `length` values as Arrow data (views of the builder's buffers: use before reset). */
+  finish(length: number): Data;
+  /** Bytes held for `length` values (for the chunk's byte bound). */
+  bytes(length: number): number;
+  reset(): void;
+}
+
+export const grow = <T extends Int32Array | Float64Array | Uint8Array>(
+  a: T,
+  need: number,
+  make: (n: number) => T,
+): T => {
+  if (need <= a.length) return a;
+  const b = make(Math.max(need, a.length * 2));
+  b.set(a);
+  return b;
+};
+
+export abstract class Builder<T extends DataType> implements ColumnBuilder {
+  readonly field: Field;
+  protected validity = new Uint8Array(128);
+  protected nulls = 0;
+
+  constructor(
+    protected readonly spec: ColumnSpec,
+    readonly type: T,
+  ) {
+    this.field = new Field(spec.name, type, spec.nullable);
+  }
+
+  abstract append(rows: Row[], start: number, end: number, col: number, at: number): void;
+  protected abstract values(length: number): Partial<Record<'data' | 'valueOffsets', unknown>>;
+  abstract bytes(length: number): number;
+
+  finish(length: number): Data {
+    return makeData({
+      type: this.type,
+      length,
+      nullCount: this.nulls,
+      nullBitmap: this.nulls > 0 ? this.validity.subarray(0, (length + 7) >> 3) : undefined,
+      ...this.values(length),
+    } as never) as Data;
+  }
+
+  reset(): void {
+    this.validity.fill(0);
+    this.nulls = 0;
+  }
+
+  /** Grows the validity bitmap for `length` values. */
+  protected reserve(length: number): void {
+    this.validity = grow(this.validity, (length + 7) >> 3, (n) => new Uint8Array(n));
+  }
+
+  /** Records a null (or fails for a NOT NULL column); false when the value is present. */
+  protected isNull(v: unknown, i: number): boolean {
+    if (v !== null && v !== undefined) {
+      this.validity[i >> 3]! |= 1 << (i & 7);
+      return false;
+    }
+    if (!this.spec.nullable) throw new ValueError('null in a NOT NULL column');
+    this.nulls++;
+    return true;
+  }
+}
+
+/** Fixed-width 32- or 64-bit values; `words` is an Int32Array view (two words per 64-bit value). */
+export abstract class FixedBuilder<T extends DataType> extends Builder<T> {
+  protected words: Int32Array;
+  protected big: BigInt64Array;
+
+  constructor(
+    spec: ColumnSpec,
+    type: T,
+    private readonly wordsPerValue: number,
+  ) {
+    super(spec, type);
+    this.words = new Int32Array(1024 * wordsPerValue);
+    this.big = new BigInt64Array(this.words.buffer);
+  }
+
+  protected override reserve(length: number): void {
+    super.reserve(length);
+    const words = grow(this.words, length * this.wordsPerValue, (n) => new Int32Array(n));
+    if (words !== this.words) {
+      this.words = words;
+      this.big = new BigInt64Array(words.buffer);
+    }
+  }
+
+  bytes(length: number): number {
+    return length * this.wordsPerValue * 4;
+  }
+}
