@@ -24,6 +24,7 @@ export {
   SourceError,
   OutputError,
   ReconciliationError,
+  SourceBusy,
   ValidationFailed,
   type ConfigProblem,
 } from './errors.js';
@@ -36,3 +37,15 @@ export type { DateRange } from './extract/date-range.js';
 export type { WriterSpec, PartWriter, CommittedPart } from './write/writer.js';
 export { createLogger, type Logger } from './observe/logger.js';
 export { createDemoDatabase, advanceDemo } from './synth/index.js';
+export { runValidate, type ValidateOptions, type ValidationRun } from './pipeline/validate-step.js';
+export { validateSource, type SourceValidation } from './validate/source.js';
+export { RowValidator, type RowValidatorOptions } from './validate/row/validator.js';
+export type { CheckScope } from './validate/scope.js';
+export {
+  REPORT_VERSION,
+  type CheckResult,
+  type CheckStatus,
+  type SourceReport,
+  type Verdict,
+} from './validate/result.js';
+export type { CheckConfig, Severity, ValidationConfig } from './config/validation-schema.js';

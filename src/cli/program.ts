@@ -8,6 +8,7 @@ import { LOG_LEVELS } from '../observe/logger.js';
 import { VERSION } from '../version.js';
 import type { CommonFlags, ExtractFlags } from './options.js';
 import type { DemoFlags } from './commands/demo.js';
+import type { ValidateFlags } from './commands/validate.js';
 
 export type Action = (run: () => Promise<number> | number) => Promise<void>;
 
@@ -74,16 +75,13 @@ export function buildProgram(action: Action, output: ProgramOutput): Command {
 
   common(program.command('validate').description('run the data-quality checks alone'))
     .option('-s, --sources <names...>', 'sources to check')
-    .option('--start-date <YYYY-MM-DD>', 'first day')
-    .option('--end-date <YYYY-MM-DD>', 'last day, inclusive')
-    .action((flags: CommonFlags) =>
-      action(async () =>
-        (await import('./commands/pending.js')).pendingCommand(
-          'validate',
-          'the check engine is not built yet',
-          flags,
-        ),
-      ),
+    .option('--start-date <YYYY-MM-DD>', 'first day of a date range on each source’s date_column')
+    .option(
+      '--end-date <YYYY-MM-DD>',
+      'last day, inclusive (default: today); without a range: the whole source',
+    )
+    .action((flags: ValidateFlags) =>
+      action(async () => (await import('./commands/validate.js')).validateCommand(flags)),
     );
 
   common(

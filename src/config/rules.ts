@@ -6,6 +6,7 @@ import type { ConfigProblem } from '../errors.js';
 import { lineOf, type YamlSource } from './issues.js';
 import type { DatabaseConfig, QueryTemplate } from './schema.js';
 import { templateBindings } from './template.js';
+import { validationRules } from './validation-schema.js';
 
 export function checkRules(
   config: DatabaseConfig,
@@ -61,6 +62,8 @@ export function checkRules(
       );
     }
   }
+
+  validationRules(config, at);
 
   for (const [name, schedule] of Object.entries(config.schedules)) {
     for (const [i, s] of (schedule.sources ?? []).entries()) {

@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import { Secret } from './secret.js';
 import { parseDuration } from './duration.js';
+import { validationSchema } from './validation-schema.js';
 
 /** A credential: a string in YAML, a `Secret` after parsing. Numbers are accepted (an all-digit password). */
 const secret = z
@@ -136,7 +137,7 @@ const sourceSchema = z.strictObject({
 const extractionSchema = z.strictObject({
   default_connection: identifier.optional(),
   default_mode: z.enum(EXTRACTION_MODES).default('incremental'),
-  batch_size: z.int().min(1).max(1_000_000).default(10_000),
+  batch_size: z.int().min(1).max(1_000_000).default(5_000),
   timezone: z
     .string()
     .refine(isTimeZone, { error: 'expected an IANA time zone such as "Asia/Singapore"' })
@@ -160,10 +161,18 @@ export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 const outputSchema = z.strictObject({
   directory: z.string().default('data/raw'),
-  formats: z.array(z.enum(OUTPUT_FORMATS)).min(1).default(['csv']),
+  formats: z.array(z.enum(OUTPUT_FORMATS)).min(1).default(['parquet']),
   part_rows: z.int().min(1).default(1_000_000).meta({
     description: 'A part file is closed (and the run checkpointed) once it holds this many rows.',
   }),
+  part_bytes: z
+    .int()
+    .min(1024 * 1024)
+    .optional()
+    .meta({
+      description:
+        'Also close a part once any of its files reaches this many bytes (checked after each batch).',
+    }),
   file_mode: z
     .string()
     .regex(/^0?[0-7]{3}$/, { error: 'expected an octal file mode such as "0640"' })
@@ -175,12 +184,25 @@ const outputSchema = z.strictObject({
       bom: z.boolean().default(false).meta({ description: 'Write a UTF-8 byte order mark (helps Excel).' }),
     })
     .prefault({}),
-});
-
-const validationSchema = z.strictObject({
-  stop_on_critical: z.boolean().default(true),
-  report_dir: z.string().default('results/validation'),
-  sample_rows: z.int().min(0).max(1000).default(20),
+  parquet: z
+    .strictObject({
+      compression: z.enum(['zstd', 'snappy']).default('zstd'),
+      row_group_rows: z
+        .int()
+        .min(1)
+        .max(100_000_000)
+        .default(131_072)
+        .meta({ description: 'Rows per row group; the writer holds about one row group in memory.' }),
+    })
+    .prefault({}),
+  xlsx: z
+    .strictObject({
+      warn_rows: z.int().min(1).default(1_048_575).meta({
+        description:
+          'Warn when one extraction writes more rows than this to Excel (beyond one sheet it is hard to use).',
+      }),
+    })
+    .prefault({}),
 });
 
 const scheduleSchema = z.strictObject({

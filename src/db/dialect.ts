@@ -21,6 +21,8 @@ export interface DialectCapabilities {
   countExpression: string;
   /** Whether the extractor can be tested against a live server on this machine (false: SQL snapshots only). */
   liveTested: boolean;
+  /** The calendar day of a date or timestamp expression (`{}`), as YYYY-MM-DD (validation's rows-per-day chart). */
+  dayExpression: string;
 }
 
 export const defaultCapabilities: DialectCapabilities = {
@@ -30,6 +32,7 @@ export const defaultCapabilities: DialectCapabilities = {
   limitSyntax: 'limit',
   countExpression: 'COUNT(*)',
   liveTested: true,
+  dayExpression: 'CAST({} AS DATE)',
 };
 
 /** A query's result with canonical column types and exact values (see schema/column-types.ts). */

@@ -12,7 +12,13 @@ export interface SqlFragment {
   bindings: unknown[];
 }
 
-/** `(k1 > ?) OR (k1 = ? AND k2 > ?) OR …` for a position after `values` in the order of `columns`. */
+/**
+ * `(k1 > ?) OR (k1 = ? AND k2 > ?) OR …` for a position after `values` in the order of `columns`.
+ * With two or more columns it is prefixed by `k1 >= ? AND`: logically redundant, but PostgreSQL
+ * and MySQL cannot turn an OR of ranges into one index range scan, and without the prefix every
+ * batch of an incremental walks the index from its start (measured: quadratic, 5–6x slower on 2M
+ * rows). The prefix gives the planner the range start.
+ */
 export function afterPosition(
   dialect: Dialect,
   columns: readonly string[],
@@ -26,7 +32,11 @@ export function afterPosition(
     terms.push(`(${[...equal, `${q[i]!} > ?`].join(' AND ')})`);
     bindings.push(...values.slice(0, i), values[i]);
   }
-  return { sql: terms.length === 1 ? terms[0]! : `(${terms.join(' OR ')})`, bindings };
+  if (terms.length === 1) return { sql: terms[0]!, bindings };
+  return {
+    sql: `(${q[0]!} >= ? AND (${terms.join(' OR ')}))`,
+    bindings: [values[0], ...bindings],
+  };
 }
 
 export interface BatchQueryPlan {

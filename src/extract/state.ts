@@ -30,6 +30,9 @@ export interface CommittedPartRecord {
   rows: number;
   bytes: number[];
   sha256: string[];
+  /** Keyset values (cursor column first, then the primary key) of the part's first and last rows. */
+  min_key?: StoredValue[];
+  max_key?: StoredValue[];
 }
 
 export interface PendingRun {

@@ -75,6 +75,12 @@ export async function extractSource(
   }
 
   await copyRows(loaded, conn, store, run, pending, formats);
+  if (formats.includes('xlsx') && pending.rows > config.output.xlsx.warn_rows) {
+    warnings.push(
+      `${pending.rows} rows is too many for Excel to be useful (one sheet holds 1,048,575; over output.xlsx.warn_rows ${config.output.xlsx.warn_rows}): use Parquet or CSV, or a narrower --start-date/--end-date`,
+    );
+    log.warn(warnings[warnings.length - 1]);
+  }
 
   const changed = await reconcile(conn, run, pending);
   if (changed > 0) {
@@ -91,6 +97,7 @@ export async function extractSource(
       mode: pending.mode,
       range: pending.range,
       high_water: pending.high_water,
+      key_columns: [...run.orderColumns],
       rows: pending.rows,
       started_at: pending.started_at,
       finished_at: new Date().toISOString(),
@@ -224,6 +231,10 @@ async function copyRows(
 ): Promise<void> {
   const { output } = loaded.config;
   const specs = formats.map(writerFor);
+  // A part closes at part_rows, at the smallest format limit (an Excel sheet), or at part_bytes.
+  const maxRows = Math.min(output.part_rows, ...specs.map((s) => s.capabilities.maxRowsPerPart));
+  const maxBytes = output.part_bytes ?? Number.POSITIVE_INFINITY;
+  const keyIndexes = plan.orderColumns.map((c) => plan.columns.findIndex((col) => col.name === c));
   pending.attempts += 1;
   let part: PartSet | undefined;
   let last: unknown[] | undefined;
@@ -246,9 +257,11 @@ async function copyRows(
       last = batch.position;
       const rows = lookback ? batch.rows.filter((r) => lookback.keep(r)) : batch.rows;
       if (rows.length === 0) continue;
-      part ??= await PartSet.open(pending.directory, pending.parts.length, specs, plan.columns, output);
+      part ??= (
+        await PartSet.open(pending.directory, pending.parts.length, specs, plan.columns, output)
+      ).trackKeys(keyIndexes);
       await part.write(rows === batch.rows ? batch : { ...batch, rows });
-      if (part.rows >= output.part_rows) {
+      if (part.rows >= maxRows || part.bytes >= maxBytes) {
         const full = part;
         part = undefined;
         await commit(full);

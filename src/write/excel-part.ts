@@ -67,6 +67,10 @@ export class ExcelPartWriter implements PartWriter {
     });
   }
 
+  get bytes(): number {
+    return this.file.bytes;
+  }
+
   async write(batch: RowBatch): Promise<void> {
     this.#check();
     this.#widths ??= this.columns.map((c, i) =>

@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import type { CommittedPartRecord } from '../extract/state.js';
+import type { CommittedPartRecord, StoredValue } from '../extract/state.js';
 import type { ColumnSpec } from '../schema/column-types.js';
 import { describeType } from '../schema/column-types.js';
 import { writeFileAtomic } from './atomic.js';
@@ -33,7 +33,17 @@ export interface Manifest {
   started_at: string;
   finished_at: string;
   columns: { name: string; type: string; nullable: boolean }[];
-  parts: { file: string; rows: number; bytes: number; sha256: string }[];
+  /** The keyset order of the rows: the cursor column (incremental, range) then the primary key. */
+  key_columns: string[];
+  parts: {
+    file: string;
+    rows: number;
+    bytes: number;
+    sha256: string;
+    /** Keyset values of the part's first and last rows: min and max of the cursor, as in the file. */
+    min_key?: Record<string, StoredValue>;
+    max_key?: Record<string, StoredValue>;
+  }[];
 }
 
 export async function writeManifest(
@@ -48,13 +58,24 @@ export async function writeManifest(
     ...body,
     columns: columns.map((c) => ({ name: c.name, type: describeType(c.type), nullable: c.nullable })),
     parts: parts.flatMap((p) =>
-      p.files.map((file, i) => ({ file, rows: p.rows, bytes: p.bytes[i]!, sha256: p.sha256[i]! })),
+      p.files.map((file, i) => ({
+        file,
+        rows: p.rows,
+        bytes: p.bytes[i]!,
+        sha256: p.sha256[i]!,
+        ...(p.min_key && p.max_key
+          ? { min_key: keyed(body.key_columns, p.min_key), max_key: keyed(body.key_columns, p.max_key) }
+          : {}),
+      })),
     ),
   };
   const file = path.join(dir, MANIFEST_NAME);
   await writeFileAtomic(file, JSON.stringify(manifest, null, 2) + '\n', mode);
   return file;
 }
+
+const keyed = (columns: string[], values: StoredValue[]): Record<string, StoredValue> =>
+  Object.fromEntries(columns.map((c, i) => [c, values[i] ?? null]));
 
 /**
  * Before a run resumes, remove from its directory everything its checkpoint does not name: a part

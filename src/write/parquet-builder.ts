@@ -93,7 +93,9 @@ export abstract class FixedBuilder<T extends DataType> extends Builder<T> {
 
   protected override reserve(length: number): void {
     super.reserve(length);
-    const words = grow(this.words, length * this.wordsPerValue, (n) => new Int32Array(n));
+    // An even word count keeps the buffer a whole number of 8-byte values for the BigInt64Array view
+    // (a 32-bit column can need an odd count).
+    const words = grow(this.words, length * this.wordsPerValue, (n) => new Int32Array(n + (n & 1)));
     if (words !== this.words) {
       this.words = words;
       this.big = new BigInt64Array(words.buffer);

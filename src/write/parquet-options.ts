@@ -1,6 +1,6 @@
 /**
- * Parquet settings under `output.parquet` in database.yml, read defensively until the config schema
- * declares them: a missing key takes its default, a wrong value is a usage error naming the key.
+ * Parquet settings under `output.parquet` in database.yml (declared in config/schema.ts). Checked
+ * again here because library callers may pass an OutputConfig that never went through the schema.
  *
  *   output.parquet.compression     zstd (default) | snappy
  *   output.parquet.row_group_rows  rows per row group (default 131072): the writer holds about one
@@ -26,24 +26,17 @@ export const PARQUET_DEFAULTS: ParquetSettings = {
 };
 
 export function parquetSettings(output: OutputConfig): ParquetSettings {
-  const raw: unknown = (output as { parquet?: unknown }).parquet;
-  if (raw === undefined || raw === null) return { ...PARQUET_DEFAULTS };
-  if (typeof raw !== 'object' || Array.isArray(raw))
-    throw new UsageError('output.parquet must be a mapping (compression, row_group_rows)');
-  const p = raw as Record<string, unknown>;
-  const compression = p.compression ?? PARQUET_DEFAULTS.compression;
-  if (!PARQUET_COMPRESSIONS.includes(compression as ParquetCompression))
+  // Partial configs (library callers, tests) may omit the section: take the defaults.
+  const p = (output as Partial<OutputConfig>).parquet;
+  const compression = p?.compression ?? PARQUET_DEFAULTS.compression;
+  if (!PARQUET_COMPRESSIONS.includes(compression))
     throw new UsageError(
       `output.parquet.compression: expected ${PARQUET_COMPRESSIONS.join(' or ')}, got ${JSON.stringify(compression)}`,
     );
-  const rows = p.row_group_rows ?? PARQUET_DEFAULTS.rowGroupRows;
-  if (typeof rows !== 'number' || !Number.isInteger(rows) || rows < 1 || rows > 100_000_000)
+  const rows = p?.row_group_rows ?? PARQUET_DEFAULTS.rowGroupRows;
+  if (!Number.isInteger(rows) || rows < 1 || rows > 100_000_000)
     throw new UsageError(
       `output.parquet.row_group_rows: expected an integer from 1 to 100000000, got ${JSON.stringify(rows)}`,
     );
-  return {
-    compression: compression as ParquetCompression,
-    rowGroupRows: rows,
-    rowGroupBytes: PARQUET_DEFAULTS.rowGroupBytes,
-  };
+  return { compression, rowGroupRows: rows, rowGroupBytes: PARQUET_DEFAULTS.rowGroupBytes };
 }

@@ -1,44 +1,49 @@
 /**
- * The Parquet part writer (see parquet.ts). Loaded on first use: apache-arrow and parquet-wasm (which
- * compiles its WebAssembly module on import) cost about 40 MB of memory that CSV-only runs never need.
+ * The Parquet part writer (see parquet.ts): fills Arrow buffers from the rows (that needs the rows,
+ * so it runs in the writing thread) and hands every chunk to a ParquetSink (parquet-sink.ts) as Arrow
+ * IPC bytes; the sink encodes, writes and commits, usually in the encoder thread. Loaded on first
+ * use: apache-arrow costs memory that CSV-only runs never need.
  */
 import { makeData, RecordBatch, Schema, Struct, Table, tableToIPC } from 'apache-arrow';
 import { OutputError } from '../errors.js';
 import type { ColumnSpec, RowBatch } from '../schema/column-types.js';
-import type { AtomicFile } from './atomic.js';
 import { columnBuilder, type ColumnBuilder } from './parquet-columns.js';
 import type { ParquetSettings } from './parquet-options.js';
-import { ParquetEncoder, parquetFooterRows } from './parquet-stream.js';
+import type { ParquetSink } from './parquet-sink.js';
 import { ValueError } from './parquet-values.js';
 import type { CommittedPart, PartWriter } from './writer.js';
 
 /**
- * Rows per hand-over to the encoder (fewer when row_group_rows is smaller). Measured on synthetic
- * attendances: 131,072 (a whole default row group) peaked at 46 MB of WebAssembly memory, 65,536 at
- * 32 MB with the same file; 16,384 used 25 MB but compressed timestamps worse (file 17% larger).
+ * Rows per hand-over to the encoder (fewer when row_group_rows is smaller). Each chunk exists three
+ * times at once (builders, IPC bytes in flight, the encoder's copy in WebAssembly memory, which
+ * never shrinks). Measured writing 1M synthetic attendances, peak RSS of the writer alone: 65,536
+ * 220 MB, 32,768 192 MB, 16,384 186 MB, every file the same size. (An earlier encoder that
+ * flushed pages per chunk compressed timestamps 17% worse at 16,384.)
  */
-const CHUNK_ROWS = 65_536;
+const CHUNK_ROWS = 32_768;
 /** A chunk is handed over early when its values reach this many bytes (wide text, blobs). */
 const CHUNK_BYTES = 16 * 1024 * 1024;
 
 export class ParquetPartWriter implements PartWriter {
   readonly #builders: ColumnBuilder[];
   readonly #schema: Schema;
-  readonly #encoder: ParquetEncoder;
   /** Rows in the chunk being built, and rows already handed to the encoder. */
   #buffered = 0;
   #flushed = 0;
   #failed: unknown;
 
   constructor(
-    private readonly file: AtomicFile,
+    private readonly sink: ParquetSink,
+    private readonly path: string,
     private readonly columns: ColumnSpec[],
     private readonly settings: ParquetSettings,
   ) {
     this.#builders = columns.map(columnBuilder);
     this.#schema = new Schema(this.#builders.map((b) => b.field));
-    const text = columns.filter((c) => c.type.kind === 'string' || c.type.kind === 'json').map((c) => c.name);
-    this.#encoder = new ParquetEncoder(settings, text, (chunk) => file.write(chunk));
+  }
+
+  get bytes(): number {
+    return this.sink.bytes;
   }
 
   async write(batch: RowBatch): Promise<void> {
@@ -58,30 +63,23 @@ export class ParquetPartWriter implements PartWriter {
     this.#check();
     try {
       if (this.#buffered > 0 || this.#flushed === 0) await this.#flush();
-      await this.#encoder.close();
-      const footer = await parquetFooterRows(this.file.tempPath);
-      if (footer !== this.#flushed)
-        throw new OutputError(
-          `${this.file.finalPath}: the Parquet footer says ${footer} rows, ${this.#flushed} were written`,
-        );
+      return await this.sink.commit(this.#flushed);
     } catch (e) {
       this.#failed = e;
       throw e instanceof OutputError
         ? e
-        : new OutputError(`${this.file.finalPath}: ${(e as Error).message}`, { cause: e });
+        : new OutputError(`${this.path}: ${(e as Error).message}`, { cause: e });
     }
-    return this.file.commit(this.#flushed);
   }
 
   async abort(): Promise<void> {
     this.#failed ??= new Error('aborted');
-    this.#encoder.abort();
-    await this.file.abort();
+    await this.sink.abort();
   }
 
   #check(): void {
     if (this.#failed !== undefined)
-      throw new OutputError(`${this.file.finalPath}: the Parquet writer failed earlier`, {
+      throw new OutputError(`${this.path}: the Parquet writer failed earlier`, {
         cause: this.#failed,
       });
   }
@@ -95,7 +93,7 @@ export class ParquetPartWriter implements PartWriter {
         const row = this.#flushed + this.#buffered + firstBad(batch, start, end, c, this.columns[c]!);
         this.#failed = e;
         throw new OutputError(
-          `${this.file.finalPath}: column "${this.columns[c]!.name}" (${this.columns[c]!.type.kind}), row ${row + 1} of the part: ${e.message}`,
+          `${this.path}: column "${this.columns[c]!.name}" (${this.columns[c]!.type.kind}), row ${row + 1} of the part: ${e.message}`,
           {
             cause: e,
             hint: 'Parquet keeps values exact and never rounds; fix the value or cast it in the query',
@@ -120,10 +118,12 @@ export class ParquetPartWriter implements PartWriter {
     this.#flushed += length;
     this.#buffered = 0;
     try {
-      await this.#encoder.push(ipc);
+      await this.sink.push(ipc);
     } catch (e) {
       this.#failed = e;
-      throw new OutputError(`${this.file.finalPath}: ${(e as Error).message}`, { cause: e });
+      throw e instanceof OutputError
+        ? e
+        : new OutputError(`${this.path}: ${(e as Error).message}`, { cause: e });
     }
   }
 }

@@ -45,6 +45,15 @@ export class ParquetEncoder {
 
   /** Encodes one record batch (Arrow IPC stream bytes); resolves when the encoder has taken it. */
   async push(ipc: Uint8Array): Promise<void> {
+    const pump = (this.#pump ??= this.#start());
+    const stopped = pump.then(() => {
+      throw new Error('the Parquet encoder stopped before the end of the data');
+    });
+    stopped.catch(() => undefined);
+    await Promise.race([this.#demand.promise, stopped]);
+    this.#demand = deferred();
+    // Decoded into WebAssembly memory only once the encoder wants it: WebAssembly memory never
+    // shrinks, so a batch decoded early (while the previous one is encoded) raises it for good.
     const table = Table.fromIPCStream(ipc);
     let batch: RecordBatch | undefined;
     try {
@@ -53,13 +62,6 @@ export class ParquetEncoder {
       table.free();
     }
     if (!batch) throw new Error('Arrow IPC stream without a record batch');
-    const pump = (this.#pump ??= this.#start());
-    const stopped = pump.then(() => {
-      throw new Error('the Parquet encoder stopped before the end of the data');
-    });
-    stopped.catch(() => undefined);
-    await Promise.race([this.#demand.promise, stopped]);
-    this.#demand = deferred();
     this.#controller!.enqueue(batch);
   }
 

@@ -4,13 +4,17 @@
  */
 import path from 'node:path';
 import type { OutputConfig } from '../config/schema.js';
-import type { ColumnSpec, RowBatch } from '../schema/column-types.js';
+import type { CellValue, ColumnSpec, RowBatch } from '../schema/column-types.js';
 import type { CommittedPartRecord } from '../extract/state.js';
 import { partFileName } from './layout.js';
 import type { PartWriter, WriterSpec } from './writer.js';
 
 export class PartSet {
   #rows = 0;
+  /** Keyset values (cursor first) of the part's first and last rows, for the manifest. */
+  #first: CellValue[] | undefined;
+  #last: CellValue[] | undefined;
+  #keyIndexes: number[] = [];
 
   private constructor(
     readonly index: number,
@@ -39,8 +43,24 @@ export class PartSet {
     return this.#rows;
   }
 
+  /** The largest file of the part so far, for rolling over at `output.part_bytes`. */
+  get bytes(): number {
+    return Math.max(0, ...this.writers.map((w) => w.bytes));
+  }
+
+  /** Record the keyset columns' values of the first and last rows (rows arrive in keyset order). */
+  trackKeys(indexes: number[]): this {
+    this.#keyIndexes = indexes;
+    return this;
+  }
+
   async write(batch: RowBatch): Promise<void> {
     for (const w of this.writers) await w.write(batch);
+    const rows = batch.rows;
+    if (rows.length > 0 && this.#keyIndexes.length > 0) {
+      this.#first ??= this.#keyIndexes.map((i) => rows[0]![i]!);
+      this.#last = this.#keyIndexes.map((i) => rows[rows.length - 1]![i]!);
+    }
     this.#rows += batch.rows.length;
   }
 
@@ -52,10 +72,19 @@ export class PartSet {
       rows: this.#rows,
       bytes: parts.map((p) => p.bytes),
       sha256: parts.map((p) => p.sha256),
+      ...(this.#first && this.#last
+        ? { min_key: this.#first.map(jsonValue), max_key: this.#last.map(jsonValue) }
+        : {}),
     };
   }
 
   async abort(): Promise<void> {
     await Promise.allSettled(this.writers.map((w) => w.abort()));
   }
+}
+
+/** Canonical cells as JSON (int64 and decimals are already text; binary keys are not supported). */
+function jsonValue(v: CellValue): string | number | boolean | null {
+  if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
+  return String(v);
 }

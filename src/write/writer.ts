@@ -22,6 +22,8 @@ export interface CommittedPart {
 }
 
 export interface PartWriter {
+  /** Bytes in the file so far; rows a writer still buffers (a Parquet row group) are not counted yet. */
+  readonly bytes: number;
   write(batch: RowBatch): Promise<void>;
   /** Flush, fsync and rename into place; only then is the part visible. */
   commit(): Promise<CommittedPart>;

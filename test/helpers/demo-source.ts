@@ -83,7 +83,8 @@ export function projectFor(
   for (const source of Object.values(doc.sources as Record<string, Record<string, unknown>>))
     source.connection = 'src';
   doc.extraction = { ...doc.extraction, default_connection: 'src', ...(overrides.extraction as object) };
-  doc.output = { ...doc.output, ...(overrides.output as object) };
+  // CSV unless a test asks otherwise: tests read the output back with a CSV parser.
+  doc.output = { ...doc.output, formats: ['csv'], ...(overrides.output as object) };
   writeFileSync(path.join(root, 'config/database.yml'), stringify(doc));
   writeFileSync(
     path.join(root, 'config/queries.yml'),

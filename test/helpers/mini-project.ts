@@ -23,7 +23,8 @@ export function writeProject(root: string, conn: DbConnection, p: MiniProject): 
       connections: { src: asConnectionConfig(conn) },
       sources,
       extraction: p.extraction ?? {},
-      output: p.output ?? {},
+      // CSV unless a test asks otherwise: tests read the output back with a CSV parser.
+      output: { formats: ['csv'], ...p.output },
     }),
   );
   writeFileSync(

@@ -54,7 +54,8 @@ export function writeTableProject(root: string, conn: DbConnection, p: TableProj
     connections: { src: asConnectionConfig(conn) },
     sources,
     extraction: { default_connection: 'src', state_dir: 'data/state', ...p.extraction },
-    output: { directory: 'data/raw', ...p.output },
+    // CSV unless a test asks otherwise: tests read the output back with a CSV parser.
+    output: { directory: 'data/raw', formats: ['csv'], ...p.output },
     logging: { directory: 'logs', ...p.logging },
   };
   writeFileSync(path.join(root, 'config/database.yml'), stringify(doc));

@@ -103,6 +103,7 @@ describeEachDialect('exact values under three process time zones', (target, conn
         connections: { src: asConnectionConfig(conn) },
         sources: { edge_values: { connection: 'src', primary_key: ['id'], mode: 'full' } },
         extraction: { batch_size: 2 },
+        output: { formats: ['csv'] },
       }),
     );
     writeFileSync(

@@ -139,6 +139,18 @@ describeEachDialect('CSV, Parquet and Excel from one pipeline run', (_target, co
     }
     const byExt = (ext: string) => files.filter((f) => f.endsWith(ext)).map((f) => path.join(run!.dir, f));
 
+    // Each part's first and last keys, as the CSV part holds them.
+    expect(manifest.key_columns).toEqual(['id']);
+    for (const part of manifest.parts) {
+      const ids = parse(readFileSync(path.join(run!.dir, part.file.replace(/\.\w+$/, '.csv'))))
+        .slice(1)
+        .map((r: string[]) => r[0]);
+      expect({ min: part.min_key, max: part.max_key }, part.file).toEqual({
+        min: { id: ids[0] },
+        max: { id: ids[ids.length - 1] },
+      });
+    }
+
     // CSV
     const csv = byExt('.csv').flatMap((f) => parse(readFileSync(f)).slice(1));
     expect(csv).toEqual(ROWS.map((r) => r.map((v) => v ?? '')));

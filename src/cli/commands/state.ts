@@ -1,6 +1,7 @@
 /** `moh-etl state reset <source>`: forget a source's watermark so the next incremental starts over. */
 import path from 'node:path';
 import { ExitCode } from '../../errors.js';
+import { lockSource } from '../../extract/lock.js';
 import { StateStore } from '../../extract/state.js';
 import { loadContext } from '../context.js';
 import { resolveSources, type CommonFlags } from '../options.js';
@@ -15,7 +16,14 @@ export async function stateResetCommand(
   const names = resolveSources(loaded, sources);
   const store = new StateStore(path.resolve(loaded.root, loaded.config.extraction.state_dir));
   for (const name of names) {
-    const existed = await store.reset(name);
+    // Resetting under a running extraction would let it write its checkpoint back afterwards.
+    const lock = lockSource(store.directory, name, 'state-reset');
+    let existed: boolean;
+    try {
+      existed = await store.reset(name);
+    } finally {
+      lock.release();
+    }
     out(
       existed
         ? `${name}: state reset; the next incremental run reads from the beginning`

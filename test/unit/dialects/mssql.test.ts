@@ -30,7 +30,7 @@ describe('SQL Server statements', () => {
     );
     const next = batchQuery(d, plan(), later);
     expect(namedPlaceholders(next.sql, next.bindings.length)).toMatchInlineSnapshot(
-      `"SELECT TOP (500) * FROM (SELECT a.* FROM dbo.attendances a WHERE a.region = @p0) q WHERE (q.[visit_date] >= @p1 AND q.[visit_date] < @p2) AND q.[updated_at] <= @p3 AND ((q.[updated_at] > @p4) OR (q.[updated_at] = @p5 AND q.[attendance_id] > @p6)) ORDER BY q.[updated_at], q.[attendance_id]"`,
+      `"SELECT TOP (500) * FROM (SELECT a.* FROM dbo.attendances a WHERE a.region = @p0) q WHERE (q.[visit_date] >= @p1 AND q.[visit_date] < @p2) AND q.[updated_at] <= @p3 AND (q.[updated_at] >= @p4 AND ((q.[updated_at] > @p5) OR (q.[updated_at] = @p6 AND q.[attendance_id] > @p7))) ORDER BY q.[updated_at], q.[attendance_id]"`,
     );
     expect(show(mssqlParameters(next.bindings))).toMatchInlineSnapshot(`
       [
@@ -40,7 +40,8 @@ describe('SQL Server statements', () => {
         "@p3 VarChar 2025-02-01T00:00:00.000000",
         "@p4 VarChar 2025-01-15T08:30:00.1234567",
         "@p5 VarChar 2025-01-15T08:30:00.1234567",
-        "@p6 BigInt 42",
+        "@p6 VarChar 2025-01-15T08:30:00.1234567",
+        "@p7 BigInt 42",
       ]
     `);
   });
@@ -48,7 +49,7 @@ describe('SQL Server statements', () => {
   it('the COUNT and the probe', () => {
     const count = countQuery(d, plan(), later);
     expect(namedPlaceholders(count.sql, count.bindings.length)).toMatchInlineSnapshot(
-      `"SELECT COUNT_BIG(*) AS n FROM (SELECT * FROM (SELECT a.* FROM dbo.attendances a WHERE a.region = @p0) q WHERE (q.[visit_date] >= @p1 AND q.[visit_date] < @p2) AND q.[updated_at] <= @p3 AND ((q.[updated_at] > @p4) OR (q.[updated_at] = @p5 AND q.[attendance_id] > @p6))) c"`,
+      `"SELECT COUNT_BIG(*) AS n FROM (SELECT * FROM (SELECT a.* FROM dbo.attendances a WHERE a.region = @p0) q WHERE (q.[visit_date] >= @p1 AND q.[visit_date] < @p2) AND q.[updated_at] <= @p3 AND (q.[updated_at] >= @p4 AND ((q.[updated_at] > @p5) OR (q.[updated_at] = @p6 AND q.[attendance_id] > @p7)))) c"`,
     );
     const probe = probeQuery(d, plan().template);
     expect(probe.sql).toMatchInlineSnapshot(

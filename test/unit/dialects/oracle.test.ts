@@ -32,7 +32,7 @@ describe('Oracle statements', () => {
     );
     const next = batchQuery(d, plan(), later);
     expect(positionalPlaceholders(next.sql, next.bindings.length)).toMatchInlineSnapshot(
-      `"SELECT * FROM (SELECT a.* FROM attendances a WHERE a.region = :1) q WHERE (q."VISIT_DATE" >= :2 AND q."VISIT_DATE" < :3) AND q."UPDATED_AT" <= :4 AND ((q."UPDATED_AT" > :5) OR (q."UPDATED_AT" = :6 AND q."ATTENDANCE_ID" > :7)) ORDER BY q."UPDATED_AT", q."ATTENDANCE_ID" FETCH FIRST 500 ROWS ONLY"`,
+      `"SELECT * FROM (SELECT a.* FROM attendances a WHERE a.region = :1) q WHERE (q."VISIT_DATE" >= :2 AND q."VISIT_DATE" < :3) AND q."UPDATED_AT" <= :4 AND (q."UPDATED_AT" >= :5 AND ((q."UPDATED_AT" > :6) OR (q."UPDATED_AT" = :7 AND q."ATTENDANCE_ID" > :8))) ORDER BY q."UPDATED_AT", q."ATTENDANCE_ID" FETCH FIRST 500 ROWS ONLY"`,
     );
     expect(oracleBinds(next.bindings)).toMatchInlineSnapshot(`
       [
@@ -40,6 +40,7 @@ describe('Oracle statements', () => {
         "2025-01-01T00:00:00",
         "2025-02-01T00:00:00",
         "2025-02-01T00:00:00.000000",
+        "2025-01-15T08:30:00.123456",
         "2025-01-15T08:30:00.123456",
         "2025-01-15T08:30:00.123456",
         "42",
@@ -50,7 +51,7 @@ describe('Oracle statements', () => {
   it('the COUNT and the probe', () => {
     const count = countQuery(d, plan(), later);
     expect(positionalPlaceholders(count.sql, count.bindings.length)).toMatchInlineSnapshot(
-      `"SELECT COUNT(*) AS n FROM (SELECT * FROM (SELECT a.* FROM attendances a WHERE a.region = :1) q WHERE (q."VISIT_DATE" >= :2 AND q."VISIT_DATE" < :3) AND q."UPDATED_AT" <= :4 AND ((q."UPDATED_AT" > :5) OR (q."UPDATED_AT" = :6 AND q."ATTENDANCE_ID" > :7))) c"`,
+      `"SELECT COUNT(*) AS n FROM (SELECT * FROM (SELECT a.* FROM attendances a WHERE a.region = :1) q WHERE (q."VISIT_DATE" >= :2 AND q."VISIT_DATE" < :3) AND q."UPDATED_AT" <= :4 AND (q."UPDATED_AT" >= :5 AND ((q."UPDATED_AT" > :6) OR (q."UPDATED_AT" = :7 AND q."ATTENDANCE_ID" > :8)))) c"`,
     );
     expect(probeQuery(d, plan().template).sql).toMatchInlineSnapshot(
       `"SELECT * FROM (SELECT a.* FROM attendances a WHERE a.region = ?) q FETCH FIRST 0 ROWS ONLY"`,

@@ -7,18 +7,25 @@ import { afterPosition, batchQuery, countQuery } from '../../../src/extract/keys
 const pg = postgresDialect as unknown as Dialect;
 
 describe('keyset pagination SQL', () => {
-  it('expands (c, pk) > (v1, v2) without row values and without OFFSET', () => {
+  it('expands (c, pk) > (v1, v2) without row values and without OFFSET, led by an index range start', () => {
     const f = afterPosition(pg, ['updated_at', 'attendance_id'], ['2025-01-01 00:00:00+00', '42']);
-    expect(f.sql).toBe('((q."updated_at" > ?) OR (q."updated_at" = ? AND q."attendance_id" > ?))');
-    expect(f.bindings).toEqual(['2025-01-01 00:00:00+00', '2025-01-01 00:00:00+00', '42']);
+    expect(f.sql).toBe(
+      '(q."updated_at" >= ? AND ((q."updated_at" > ?) OR (q."updated_at" = ? AND q."attendance_id" > ?)))',
+    );
+    expect(f.bindings).toEqual([
+      '2025-01-01 00:00:00+00',
+      '2025-01-01 00:00:00+00',
+      '2025-01-01 00:00:00+00',
+      '42',
+    ]);
   });
 
   it('handles composite keys of three columns', () => {
     const f = afterPosition(pg, ['a', 'b', 'c'], [1, 2, 3]);
     expect(f.sql).toBe(
-      '((q."a" > ?) OR (q."a" = ? AND q."b" > ?) OR (q."a" = ? AND q."b" = ? AND q."c" > ?))',
+      '(q."a" >= ? AND ((q."a" > ?) OR (q."a" = ? AND q."b" > ?) OR (q."a" = ? AND q."b" = ? AND q."c" > ?)))',
     );
-    expect(f.bindings).toEqual([1, 1, 2, 1, 2, 3]);
+    expect(f.bindings).toEqual([1, 1, 1, 2, 1, 2, 3]);
   });
 
   it('wraps the template with filters, position, ORDER BY and LIMIT', () => {

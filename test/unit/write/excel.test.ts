@@ -21,6 +21,8 @@ const output: OutputConfig = {
   part_rows: 1000,
   file_mode: '0640',
   csv: { delimiter: ',', null_value: '', bom: false },
+  parquet: { compression: 'zstd', row_group_rows: 131_072 },
+  xlsx: { warn_rows: 1_048_575 },
 };
 
 let dir: string;

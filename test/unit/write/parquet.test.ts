@@ -18,14 +18,17 @@ import { sqlString, withDuckDb } from './readers.js';
 
 const TZ_CHILD = 'MOH_PARQUET_TZ_CHILD';
 
-const output = (parquet?: Record<string, unknown>): OutputConfig => ({
-  directory: 'x',
-  formats: ['parquet'],
-  part_rows: 1000,
-  file_mode: '0640',
-  csv: { delimiter: ',', null_value: '', bom: false },
-  ...(parquet ? { parquet } : {}),
-});
+/** Settings as a library caller might pass them, unchecked (the writer validates them again). */
+const output = (parquet?: Record<string, unknown>): OutputConfig =>
+  ({
+    directory: 'x',
+    formats: ['parquet'],
+    part_rows: 1000,
+    file_mode: '0640',
+    csv: { delimiter: ',', null_value: '', bom: false },
+    xlsx: { warn_rows: 1_048_575 },
+    ...(parquet ? { parquet } : {}),
+  }) as OutputConfig;
 
 let dir: string;
 beforeEach(() => {
@@ -222,6 +225,24 @@ describe('Parquet writer', () => {
     await expect(w.commit()).rejects.toThrow(/failed earlier/);
     await w.abort();
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('grows 32-bit columns past odd sizes (regression: a BigInt64Array view of an odd word count)', async () => {
+    const columns: ColumnSpec[] = [
+      { name: 'n', type: t.int32(), nullable: false },
+      { name: 'id', type: t.int64(), nullable: false },
+    ];
+    // 1,024 words to start, doubled to 2,048, then 3,001 (odd) for one batch of 3,001 rows.
+    const batches = [Array.from({ length: 3001 }, (_, i): Row => [i, String(9007199254740993n + BigInt(i))])];
+    const file = path.join(dir, 'odd.parquet');
+    await writeParquet(file, columns, batches);
+    await withDuckDb(async (query) => {
+      expect(
+        await query(
+          `SELECT count(*)::INTEGER AS n, sum(n)::INTEGER AS s, max(id)::VARCHAR AS top FROM read_parquet(${sqlString(file)})`,
+        ),
+      ).toEqual([{ n: 3001, s: (3000 * 3001) / 2, top: String(9007199254740993n + 3000n) }]);
+    });
   });
 
   it('accepts zeros beyond the scale or the microsecond, and refuses a null in a NOT NULL column', async () => {

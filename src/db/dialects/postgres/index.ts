@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { ConnectionConfig } from '../../../config/schema.js';
 import { parseDuration } from '../../../config/duration.js';
-import type { ColumnSpec, Row } from '../../../schema/column-types.js';
+import type { ColumnSpec } from '../../../schema/column-types.js';
 import {
   defaultCapabilities,
   errorCode,
@@ -11,25 +11,16 @@ import {
   type Dialect,
   type QueryResult,
 } from '../../dialect.js';
+import { runBatchQuery, type PgSubmitter } from './batch-query.js';
 import { postgresColumnType, postgresConverter } from './types.js';
 
 type PostgresConnection = Extract<ConnectionConfig, { client: 'postgres' }>;
 
 /** The slice of node-postgres we use. */
 interface PgClient {
-  query(config: {
-    text: string;
-    values: unknown[];
-    rowMode: 'array';
-    types: { getTypeParser: () => (text: string) => string };
-  }): Promise<{
-    fields: { name: string; dataTypeID: number; dataTypeModifier: number }[];
-    rows: (string | null)[][];
-  }>;
   query(text: string): Promise<unknown>;
+  query(query: Parameters<PgSubmitter['query']>[0]): unknown;
 }
-
-const rawText = { getTypeParser: () => (text: string) => text };
 
 // 57P01 admin shutdown, 57P03 cannot connect now, 40001 serialization failure, 40P01 deadlock, 08xxx connection exceptions.
 const TRANSIENT_SQLSTATE = /^(57P01|57P03|40001|40P01|08\w{3})$/;
@@ -82,17 +73,19 @@ export const postgresDialect: Dialect<PostgresConnection> = {
   query(knex, sql, bindings, options) {
     return withRawConnection<QueryResult, PgClient>(knex, async (client) => {
       const text = numberPlaceholders(sql);
-      const result = await client.query({ text, values: [...bindings], rowMode: 'array', types: rawText });
-      const columns: ColumnSpec[] = result.fields.map((f) => ({
-        name: f.name,
-        type: postgresColumnType(f.dataTypeID, f.dataTypeModifier),
-        nullable: true,
-      }));
-      const convert = columns.map((c, i) => postgresConverter(c.type, result.fields[i]!.dataTypeID));
-      const rows: Row[] = result.rows.map((r) => r.map((v, i) => (v === null ? null : convert[i]!(v))));
+      let columns: ColumnSpec[] = [];
+      const result = await runBatchQuery(client, text, [...bindings], (fields) => {
+        columns = fields.map((f) => ({
+          name: f.name,
+          type: postgresColumnType(f.dataTypeID, f.dataTypeModifier),
+          nullable: true,
+        }));
+        return columns.map((c, i) => postgresConverter(c.type, fields[i]!.dataTypeID));
+      });
+      const { rows } = result;
       const lastKey = lastKeyOf(
         result.fields.map((f) => f.name),
-        result.rows,
+        result.lastRaw ? [result.lastRaw] : [],
         options?.keyColumns,
       );
       return { columns, rows, lastKey };

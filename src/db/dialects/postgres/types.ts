@@ -68,12 +68,14 @@ export function postgresColumnType(oid: number, typmod: number): ColumnType {
   }
 }
 
-type Converter = (text: string) => CellValue;
+export type Converter = (text: string) => CellValue;
 
-const identity: Converter = (s) => s;
-
-/** Per-column conversion from the server's text to the canonical representation (nulls never reach it). */
-export function postgresConverter(type: ColumnType, oid: number): Converter {
+/**
+ * Per-column conversion from the server's text to the canonical representation (nulls never reach
+ * it), or undefined when the server's text already is the canonical value (int8, numeric, date,
+ * text, json…): those columns are not touched at all.
+ */
+export function postgresConverter(type: ColumnType, oid: number): Converter | undefined {
   switch (type.kind) {
     case 'int32':
     case 'float64':
@@ -82,13 +84,16 @@ export function postgresConverter(type: ColumnType, oid: number): Converter {
       return (s) => s === 't';
     case 'decimal':
       // money prints with a currency symbol and separators in some locales; the session uses lc_monetary C.
-      return oid === OID.money ? (s) => s.replace(/[^0-9.-]/g, '') : identity;
-    case 'timestamp':
+      return oid === OID.money ? (s) => s.replace(/[^0-9.-]/g, '') : undefined;
+    case 'timestamp': {
       // Server text: "2025-01-01 09:00:00.1234" (naive) or "… +00" (the session TimeZone is UTC).
-      return (s) => canonicalTimestamp(s, type.precision, type.tz === 'utc');
+      const { precision } = type;
+      const utc = type.tz === 'utc';
+      return (s) => canonicalTimestamp(s, precision, utc);
+    }
     case 'binary':
       return (s) => Buffer.from(s.slice(2), 'hex');
     default:
-      return identity;
+      return undefined;
   }
 }

@@ -31,7 +31,13 @@ interface SqliteStatement {
 
 export const sqliteDialect: Dialect<SqliteConnection> = {
   name: 'sqlite',
-  capabilities: { ...defaultCapabilities, readOnlySessions: true, maxBindParameters: 32_766 },
+  capabilities: {
+    ...defaultCapabilities,
+    readOnlySessions: true,
+    maxBindParameters: 32_766,
+    // Dates and timestamps are ISO text here; CAST(… AS DATE) would give a number.
+    dayExpression: 'substr({}, 1, 10)',
+  },
 
   knexConfig(connection, root) {
     const timeoutMs = parseDuration(connection.statement_timeout) ?? 0;

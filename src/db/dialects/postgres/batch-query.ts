@@ -1,0 +1,122 @@
+/**
+ * One statement whose rows are converted as they arrive. node-postgres builds, for every row, a
+ * DataRow message holding an array of the fields' text, then a second array through the query's
+ * type parsers; we then made a third with our converters, after the whole result had arrived, so
+ * every raw value (including the timestamp texts about to be replaced) survived into the old
+ * generation. Here the DataRow's own array becomes our row: converted in place while it is young,
+ * columns whose text is already canonical left untouched. Measured: the garbage collector was about
+ * half of extraction time.
+ *
+ * This hooks the two message handlers of pg's Query (the interface its Client drives, also used by
+ * pg-cursor); everything else — parse/bind/execute, errors, ready-for-query, the callback — is pg's.
+ */
+import pg from 'pg';
+import type { Row } from '../../../schema/column-types.js';
+import type { Converter } from './types.js';
+
+export interface PgField {
+  name: string;
+  dataTypeID: number;
+  dataTypeModifier: number;
+}
+
+/** The slice of node-postgres's Query we rely on: its constructor and the handlers its Client calls. */
+interface PgQuery {
+  _canceledDueToError: unknown;
+  handleRowDescription(msg: { fields: PgField[] }): void;
+  handleDataRow(msg: { fields: (string | null)[] }): void;
+}
+type PgQueryConstructor = new (
+  config: { text: string; values: unknown[]; types: typeof rawText },
+  callback: (error: Error | null) => void,
+) => PgQuery;
+
+/** The raw text for every type: pg's own parsers never run (we read the text, not parsed values). */
+const rawText = { getTypeParser: () => (text: string) => text };
+
+export interface BatchResult {
+  fields: PgField[];
+  rows: Row[];
+  /** The last row as the server sent it (before conversion): keyset positions are bound from it. */
+  lastRaw: (string | null)[] | undefined;
+}
+
+/** The connection slice that runs a submittable query (pg.Client#query). */
+export interface PgSubmitter {
+  query(query: PgQuery): unknown;
+}
+
+/** Run `text` with `values`; `converters(fields)` gives each column's converter (undefined: keep the text). */
+export function runBatchQuery(
+  client: PgSubmitter,
+  text: string,
+  values: unknown[],
+  converters: (fields: PgField[]) => (Converter | undefined)[],
+): Promise<BatchResult> {
+  return new Promise((resolve, reject) => {
+    const query = new ConvertingQuery({ text, values, types: rawText }, (error) =>
+      error ? reject(error) : resolve(query.result()),
+    );
+    query.converters = converters;
+    client.query(query);
+  });
+}
+
+const Query = pg.Query as unknown as PgQueryConstructor;
+
+// Member names must not collide with pg's Query (`rows` there is the portal's fetch size).
+class ConvertingQuery extends Query {
+  converters: (fields: PgField[]) => (Converter | undefined)[] = () => [];
+  private columns: PgField[] = [];
+  private collected: Row[] = [];
+  /** Indexes of the columns to convert, and their converters, in step. */
+  private indexes: number[] = [];
+  private convert: Converter[] = [];
+  /** The server's text of the converted columns in the latest row. */
+  private raw: (string | null)[] = [];
+
+  override handleRowDescription(msg: { fields: PgField[] }): void {
+    super.handleRowDescription(msg);
+    this.columns = msg.fields;
+    const all = this.converters(msg.fields);
+    this.indexes = [];
+    this.convert = [];
+    all.forEach((c, i) => {
+      if (c) {
+        this.indexes.push(i);
+        this.convert.push(c);
+      }
+    });
+    this.raw = new Array<string | null>(msg.fields.length).fill(null);
+  }
+
+  override handleDataRow(msg: { fields: (string | null)[] }): void {
+    if (this._canceledDueToError) return;
+    // pg-protocol allocates a fresh array per DataRow message and keeps no reference to it.
+    const row: Row = msg.fields;
+    const { indexes, convert, raw } = this;
+    try {
+      for (let k = 0; k < indexes.length; k++) {
+        const i = indexes[k]!;
+        const v = msg.fields[i]!;
+        raw[i] = v;
+        if (v !== null) row[i] = convert[k]!(v);
+      }
+    } catch (e) {
+      // As pg does with a failing type parser: reported when the statement completes.
+      this._canceledDueToError = e;
+      return;
+    }
+    this.collected.push(row);
+  }
+
+  result(): BatchResult {
+    const last = this.collected[this.collected.length - 1];
+    let lastRaw: (string | null)[] | undefined;
+    if (last) {
+      lastRaw = last.slice() as (string | null)[];
+      for (const i of this.indexes) lastRaw[i] = this.raw[i]!;
+    }
+    return { fields: this.columns, rows: this.collected, lastRaw };
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Run history without a cloud: one JSON line per validated source per run under
+ * results/metrics/<source>.jsonl (append-only), and the row_count anomaly check that compares a
+ * run with the trailing median of comparable earlier runs (same scope kind: a daily increment is
+ * not compared with a full refresh).
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { CheckStatus } from './result.js';
+
+export interface MetricsEntry {
+  run_id: string;
+  at: string;
+  source: string;
+  scope: string;
+  rows: number;
+  /** NULL percentage per checked column. */
+  null_percent: Record<string, number>;
+}
+
+export class MetricsStore {
+  constructor(readonly directory: string) {}
+
+  #file(source: string): string {
+    return path.join(this.directory, `${source}.jsonl`);
+  }
+
+  read(source: string): MetricsEntry[] {
+    const file = this.#file(source);
+    if (!existsSync(file)) return [];
+    const out: MetricsEntry[] = [];
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        out.push(JSON.parse(line) as MetricsEntry);
+      } catch {
+        // A torn last line (crash mid-append) loses that run's metrics, not the history.
+      }
+    }
+    return out;
+  }
+
+  append(entry: MetricsEntry): void {
+    mkdirSync(this.directory, { recursive: true });
+    appendFileSync(this.#file(entry.source), JSON.stringify(entry) + '\n', { mode: 0o640 });
+  }
+}
+
+export interface AnomalySettings {
+  window: number;
+  min_history: number;
+  warn: number;
+  fail?: number;
+}
+
+export interface AnomalyOutcome {
+  status: CheckStatus;
+  median?: number;
+  deviation?: number;
+  history: number;
+  message: string;
+}
+
+export function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** Compare `rows` with the median of the last `window` comparable runs. */
+export function rowCountAnomaly(
+  history: readonly MetricsEntry[],
+  scope: string,
+  rows: number,
+  s: AnomalySettings,
+): AnomalyOutcome {
+  const past = history.filter((h) => h.scope === scope).slice(-s.window);
+  if (past.length < s.min_history) {
+    return {
+      status: 'skipped',
+      history: past.length,
+      message: `not enough history: ${past.length} of ${s.min_history} comparable runs`,
+    };
+  }
+  const m = median(past.map((h) => h.rows));
+  const deviation = m === 0 ? (rows === 0 ? 0 : Infinity) : Math.abs(rows - m) / m;
+  const status: CheckStatus =
+    s.fail !== undefined && deviation > s.fail ? 'fail' : deviation > s.warn ? 'warn' : 'pass';
+  const pct = Number.isFinite(deviation) ? `${(deviation * 100).toFixed(1)}%` : 'infinite';
+  return {
+    status,
+    median: m,
+    deviation,
+    history: past.length,
+    message: `${rows} rows vs trailing median ${m} of ${past.length} runs: deviation ${pct} (warn above ${s.warn * 100}%${s.fail === undefined ? '' : `, fail above ${s.fail * 100}%`})`,
+  };
+}
