@@ -90,6 +90,12 @@ export class ReconciliationError extends MohEtlError {
   readonly exitCode = ExitCode.RunFailure;
 }
 
+/** A state file under extraction.state_dir is unreadable (hand-edited, truncated by a full disk). */
+export class StateError extends MohEtlError {
+  readonly code = 'STATE';
+  readonly exitCode = ExitCode.RunFailure;
+}
+
 /** Another process is extracting the same source; retry once it has finished. */
 export class SourceBusy extends MohEtlError {
   readonly code = 'SOURCE_BUSY';

@@ -25,6 +25,7 @@ export {
   OutputError,
   ReconciliationError,
   SourceBusy,
+  StateError,
   ValidationFailed,
   type ConfigProblem,
 } from './errors.js';

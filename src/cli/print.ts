@@ -1,8 +1,10 @@
 /** Console output for people: aligned tables and paths relative to where the user stands. */
 import path from 'node:path';
+import { redactSecrets } from '../config/secret.js';
 
 export type Out = (line: string) => void;
-export const stdout: Out = (line) => process.stdout.write(line + '\n');
+/** Driver messages reach the console through here too; a registered secret never does. */
+export const stdout: Out = (line) => process.stdout.write(redactSecrets(line) + '\n');
 
 export function table(rows: string[][], out: Out): void {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];

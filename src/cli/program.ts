@@ -68,7 +68,9 @@ export function buildProgram(action: Action, output: ProgramOutput): Command {
   );
 
   extractionFlags(
-    program.command('run').description('the whole pipeline: extract, then validate, transform and load'),
+    program
+      .command('run')
+      .description('the pipeline: extract, then validate (transform and load are on the roadmap)'),
   ).action((flags: ExtractFlags) =>
     action(async () => (await import('./commands/run.js')).runCommand(flags)),
   );
@@ -87,7 +89,7 @@ export function buildProgram(action: Action, output: ProgramOutput): Command {
   common(
     program
       .command('schedule')
-      .description('run the configured schedules (daily incremental, weekly full refresh)'),
+      .description('the configured schedules: --list shows them (the scheduler itself is on the roadmap)'),
   )
     .option('--list', 'list the configured schedules and exit')
     .action((flags: { list?: boolean; config?: string; logLevel?: string }) =>

@@ -87,8 +87,22 @@ function readYaml(
     problems.push({ file: shownName, path: '', message: 'file not found' });
     return undefined;
   }
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    // A directory, no permission: the user's path is wrong, not our code.
+    const code = (e as NodeJS.ErrnoException).code;
+    problems.push({
+      file: shownName,
+      path: '',
+      message:
+        code === 'EISDIR' ? 'is a directory, expected a YAML file' : `cannot read (${code ?? String(e)})`,
+    });
+    return undefined;
+  }
   const lines = new LineCounter();
-  const doc = parseDocument(readFileSync(file, 'utf8'), { lineCounter: lines });
+  const doc = parseDocument(text, { lineCounter: lines });
   const first = doc.errors[0];
   if (first) {
     // Later YAML errors are usually the cascade of the first; report the first precisely.

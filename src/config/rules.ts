@@ -5,7 +5,7 @@
 import type { ConfigProblem } from '../errors.js';
 import { lineOf, type YamlSource } from './issues.js';
 import type { DatabaseConfig, QueryTemplate } from './schema.js';
-import { templateBindings } from './template.js';
+import { outerPagingClauses, templateBindings } from './template.js';
 import { validationRules } from './validation-schema.js';
 
 export function checkRules(
@@ -60,6 +60,22 @@ export function checkRules(
         ['sources', name],
         'incremental mode needs cursor_column (e.g. updated_at); set it, or set mode: full for a reference table',
       );
+    }
+  }
+
+  for (const [queryName, template] of Object.entries(queries)) {
+    const variants: [string, string][] = [
+      ['sql', template.sql],
+      ...Object.entries(template.dialects).map(([d, q]): [string, string] => [`dialects.${d}`, q]),
+    ];
+    for (const [key, sql] of variants) {
+      const clauses = outerPagingClauses(sql);
+      if (clauses.length)
+        problems.push({
+          file: queriesFile,
+          path: `${queryName}.${key}`,
+          message: `a template is a plain SELECT: remove ${clauses.join(', ')} (moh-etl adds its own ORDER BY and LIMIT for each batch)`,
+        });
     }
   }
 

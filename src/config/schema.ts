@@ -176,6 +176,10 @@ const outputSchema = z.strictObject({
   file_mode: z
     .string()
     .regex(/^0?[0-7]{3}$/, { error: 'expected an octal file mode such as "0640"' })
+    // Files hold patient data: owner read-write at most, group read at most, nothing for others.
+    .refine((m) => (Number.parseInt(m, 8) & ~0o640) === 0, {
+      error: 'expected 0640 or stricter (files hold patient data: no group write, nothing for others)',
+    })
     .default('0640'),
   csv: z
     .strictObject({

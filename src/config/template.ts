@@ -33,6 +33,26 @@ export function compileTemplate(sql: string, params: Record<string, unknown>): C
   return { sql: out + sql.slice(last), bindings };
 }
 
+/**
+ * Clauses a template must not have at its top level: moh-etl wraps it with its own ORDER BY and
+ * LIMIT for keyset batches, so an outer LIMIT or OFFSET would silently cut each batch's input and
+ * an ORDER BY only makes the server sort twice. (Inside a subquery they are the author's business.)
+ */
+export function outerPagingClauses(sql: string): string[] {
+  const masked = stripLiterals(sql);
+  let depth = 0;
+  let outer = '';
+  for (const ch of masked) {
+    if (ch === '(') depth++;
+    else if (ch === ')') depth = Math.max(0, depth - 1);
+    else if (depth === 0) outer += ch;
+  }
+  const found = new Set<string>();
+  for (const m of outer.matchAll(/\b(ORDER\s+BY|LIMIT|OFFSET|FETCH\s+(?:FIRST|NEXT))\b/gi))
+    found.add(m[1]!.toUpperCase().replace(/\s+/g, ' '));
+  return [...found];
+}
+
 /** Blank out string literals and comments (keeping offsets) so bindings inside them are ignored. */
 function stripLiterals(sql: string): string {
   return sql.replace(/'(?:[^']|'')*'|--[^\n]*|\/\*[\s\S]*?\*\//g, (s) => ' '.repeat(s.length));

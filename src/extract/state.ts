@@ -11,6 +11,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import { StateError } from '../errors.js';
 import { writeFileAtomic } from '../write/atomic.js';
 import type { DateRange } from './date-range.js';
 import type { RecentRows } from './lookback.js';
@@ -55,6 +56,10 @@ export interface PendingRun {
   previous?: StoredValue[];
   skipped?: number;
   recent?: RecentRows;
+  /** Full and date-range runs with a cursor column: the mark frozen at start, and the rows written
+   * whose cursor is at or below it (see snapshot.ts). */
+  snapshot_mark?: StoredValue;
+  settled_rows?: number;
 }
 
 export interface SourceState {
@@ -83,7 +88,15 @@ export class StateStore {
   read(source: string): SourceState {
     const file = this.file(source);
     if (!existsSync(file)) return { source };
-    return JSON.parse(readFileSync(file, 'utf8')) as SourceState;
+    let state: unknown;
+    try {
+      state = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw corrupt(file, source, (e as Error).message);
+    }
+    const problem = shapeProblem(state, source);
+    if (problem) throw corrupt(file, source, problem);
+    return state as SourceState;
   }
 
   async write(state: SourceState): Promise<void> {
@@ -102,6 +115,34 @@ export class StateStore {
     await rm(file, { force: true });
     return existed;
   }
+}
+
+function corrupt(file: string, source: string, why: string): StateError {
+  return new StateError(`state file ${file} is unreadable: ${why}`, {
+    hint: `restore it, or run \`moh-etl state reset ${source}\` (the next incremental then starts over)`,
+  });
+}
+
+/** The parts of the shape the engine relies on; a hand-edited file is caught here, not mid-run. */
+function shapeProblem(state: unknown, source: string): string | undefined {
+  if (typeof state !== 'object' || state === null || Array.isArray(state)) return 'not a JSON object';
+  const s = state as Record<string, unknown>;
+  if (s.source !== source) return `"source" is ${JSON.stringify(s.source)}, expected "${source}"`;
+  for (const key of ['watermark', 'pending'] as const) {
+    const v = s[key] as Record<string, unknown> | undefined;
+    if (v === undefined) continue;
+    if (typeof v !== 'object' || v === null) return `"${key}" is not an object`;
+  }
+  const wm = s.watermark as Partial<Watermark> | undefined;
+  if (
+    wm &&
+    (!Array.isArray(wm.columns) || !Array.isArray(wm.values) || wm.columns.length !== wm.values.length)
+  )
+    return '"watermark" needs "columns" and "values" arrays of the same length';
+  const p = s.pending as Partial<PendingRun> | undefined;
+  if (p && (typeof p.run_id !== 'string' || !Array.isArray(p.parts) || typeof p.rows !== 'number'))
+    return '"pending" needs "run_id", "parts" and "rows"';
+  return undefined;
 }
 
 /** Driver values made JSON-safe: BigInt as text (SQLite safe integers), Buffers refused. */

@@ -46,6 +46,8 @@ export function createLogger(options: LoggerOptions): Logger {
       dest: path.join(options.directory, 'extraction.log'),
       mkdir: true,
       sync: true,
+      // Log lines can carry source names, counts and error text about patient tables.
+      mode: 0o640,
     });
     streams.push({ level: asLevel(options.level), stream: file });
   }

@@ -13,11 +13,12 @@ import type { LoadedConfig } from '../config/load.js';
 import { parseDuration } from '../config/duration.js';
 import type { ExtractionMode, OutputFormat } from '../config/schema.js';
 import type { SourceConnection } from '../db/connection.js';
-import { ReconciliationError, SourceError } from '../errors.js';
+import { SourceError } from '../errors.js';
 import { readBatches } from '../extract/batches.js';
 import { todayIn, type DateRange } from '../extract/date-range.js';
 import { highWaterMark } from '../extract/high-water.js';
-import { batchQuery, countQuery } from '../extract/keyset.js';
+import { batchQuery } from '../extract/keyset.js';
+import { settledCounter, type SnapshotCursor } from '../extract/snapshot.js';
 import { bounded, planSource, usablePosition, type SourcePlan } from '../extract/plan.js';
 import {
   toStoredValues,
@@ -28,9 +29,11 @@ import {
 } from '../extract/state.js';
 import { cursorText, LookbackFilter, minusDuration } from '../extract/lookback.js';
 import type { Logger } from '../observe/logger.js';
+import type { RowBatch } from '../schema/column-types.js';
 import { removeUncommitted, runDirectory, writeManifest } from '../write/layout.js';
 import { PartSet } from '../write/part-set.js';
 import { writerFor } from '../write/registry.js';
+import { reconcile } from './reconcile.js';
 import type { SourceResult } from './summary.js';
 
 export interface SourceRunRequest {
@@ -42,6 +45,12 @@ export interface SourceRunRequest {
   fresh?: boolean;
   runId: string;
   started: Date;
+  /**
+   * Called with each batch of rows as written to the current part (after the lookback filter), in
+   * keyset order: `run` checks rows here in the same pass (pipeline/row-checks.ts). Rows of a part
+   * that is not committed are seen again when an attempt resumes from the checkpoint.
+   */
+  onBatch?: (batch: RowBatch) => void | Promise<void>;
 }
 
 export async function extractSource(
@@ -64,17 +73,23 @@ export async function extractSource(
     batchSize: config.extraction.batch_size,
   });
   const formats = req.formats ?? config.output.formats;
-  const pending = await startOrResume(loaded, conn, store, plan, req, formats, log);
+  const snapshot = snapshotCursor(plan, source.cursor_column);
+  const pending = await startOrResume(loaded, conn, store, plan, req, formats, log, snapshot);
   const run = bounded(conn, plan, pending.high_water);
   const warnings: string[] = [];
   if (await lacksIndex(conn, run)) {
+    const order = run.orderColumns.join(', ');
     warnings.push(
-      `no index supports ORDER BY ${run.orderColumns.join(', ')}: every batch sorts the table (add an index on (${run.orderColumns.join(', ')}))`,
+      run.mode === 'range'
+        ? // The planner filters on the date column and sorts by the key: normal for a slice, and
+          // cheap for a narrow one; an index cannot serve both unless it leads with the key.
+          `the server sorts the rows of the date range for every batch (filter on ${source.date_column ?? 'the date column'}, ORDER BY ${order}); expect a slow run for a wide range`
+        : `no index supports ORDER BY ${order}: every batch sorts the table (add an index on (${order}))`,
     );
     log.warn(warnings[0]);
   }
 
-  await copyRows(loaded, conn, store, run, pending, formats);
+  await copyRows(loaded, conn, store, run, pending, formats, snapshot, req.onBatch);
   if (formats.includes('xlsx') && pending.rows > config.output.xlsx.warn_rows) {
     warnings.push(
       `${pending.rows} rows is too many for Excel to be useful (one sheet holds 1,048,575; over output.xlsx.warn_rows ${config.output.xlsx.warn_rows}): use Parquet or CSV, or a narrower --start-date/--end-date`,
@@ -82,12 +97,9 @@ export async function extractSource(
     log.warn(warnings[warnings.length - 1]);
   }
 
-  const changed = await reconcile(conn, run, pending);
-  if (changed > 0) {
-    warnings.push(
-      `${changed} rows changed during the extraction; the next increment delivers their new version`,
-    );
-    log.warn({ written: pending.rows }, warnings[warnings.length - 1]);
+  for (const w of await reconcile(conn, run, pending, snapshot)) {
+    warnings.push(w);
+    log.warn({ written: pending.rows }, w);
   }
   const manifest = await writeManifest(
     pending.directory,
@@ -142,6 +154,7 @@ async function startOrResume(
   req: SourceRunRequest,
   formats: OutputFormat[],
   log: Logger,
+  snapshot: SnapshotCursor | undefined,
 ): Promise<PendingRun> {
   const state = store.read(req.name);
   let pending = state.pending;
@@ -183,6 +196,18 @@ async function startOrResume(
           source.timezone ?? extraction.timezone,
         )
       : undefined;
+  // Full and date-range runs are not bounded, but freeze a mark to reconcile against (snapshot.ts).
+  const snapshotMark =
+    snapshot && plan.mode !== 'incremental'
+      ? await highWaterMark(
+          conn,
+          plan.template,
+          snapshot.name,
+          snapshot.type,
+          parseDuration(extraction.settle_lag) ?? 0,
+          source.timezone ?? extraction.timezone,
+        )
+      : undefined;
   const watermark = plan.mode === 'incremental' ? usablePosition(plan, state.watermark) : undefined;
   const lookbackMs = parseDuration(extraction.lookback) ?? 0;
   const start =
@@ -203,6 +228,9 @@ async function startOrResume(
     directory,
     started_at: req.started.toISOString(),
     high_water: highWater,
+    ...(snapshotMark !== undefined && snapshotMark !== null
+      ? { snapshot_mark: snapshotMark, settled_rows: 0 }
+      : {}),
     start,
     position: start,
     rows: 0,
@@ -228,6 +256,8 @@ async function copyRows(
   plan: SourcePlan,
   pending: PendingRun,
   formats: OutputFormat[],
+  snapshot: SnapshotCursor | undefined,
+  onBatch?: SourceRunRequest['onBatch'],
 ): Promise<void> {
   const { output } = loaded.config;
   const specs = formats.map(writerFor);
@@ -240,10 +270,17 @@ async function copyRows(
   let last: unknown[] | undefined;
   const lookback = lookbackFilter(loaded, plan, pending);
   let skipped = 0;
+  const settled =
+    snapshot && pending.snapshot_mark !== undefined && pending.settled_rows !== undefined
+      ? settledCounter(snapshot, pending.snapshot_mark)
+      : undefined;
+  let settledInPart = 0;
   const commit = async (p: PartSet) => {
     const record = await p.commit();
     pending.parts.push(record);
     pending.rows += record.rows;
+    if (settled) pending.settled_rows = (pending.settled_rows ?? 0) + settledInPart;
+    settledInPart = 0;
     pending.position = { columns: [...plan.orderColumns], values: toStoredValues(last!) };
     if (lookback) {
       pending.skipped = (pending.skipped ?? 0) + lookback.skipped - skipped;
@@ -260,7 +297,10 @@ async function copyRows(
       part ??= (
         await PartSet.open(pending.directory, pending.parts.length, specs, plan.columns, output)
       ).trackKeys(keyIndexes);
-      await part.write(rows === batch.rows ? batch : { ...batch, rows });
+      const written = rows === batch.rows ? batch : { ...batch, rows };
+      await part.write(written);
+      await onBatch?.(written);
+      if (settled) settledInPart += settled(rows);
       if (part.rows >= maxRows || part.bytes >= maxBytes) {
         const full = part;
         part = undefined;
@@ -320,24 +360,6 @@ function behindWatermark(
  * More written than counted means rows were updated (or deleted) during the run and left the range;
  * an updated row is delivered again, in its new version, by the next increment. Returns that surplus.
  */
-async function reconcile(conn: SourceConnection, plan: SourcePlan, pending: PendingRun): Promise<number> {
-  const start = pending.start;
-  const bound = start?.values.map((v, i) => conn.dialect.keyBinding(v, plan.orderTypes[i]!));
-  const q = countQuery(conn.dialect, plan, bound, start?.columns);
-  const res = await conn.dialect.query(conn.knex, q.sql, q.bindings);
-  const counted = Number(res.rows[0]?.[0] ?? 0);
-  const accounted = pending.rows + (pending.skipped ?? 0);
-  if (counted > accounted) {
-    throw new ReconciliationError(
-      `source "${plan.name}": ${pending.rows} rows written but the source holds ${counted} in the extracted range`,
-      {
-        hint: 'rows were committed behind the extraction (raise extraction.settle_lag); re-extract with --fresh',
-      },
-    );
-  }
-  return accounted - counted;
-}
-
 /** The preflight: does the first batch query make the server sort the table? (EXPLAIN, once per run.) */
 async function lacksIndex(conn: SourceConnection, plan: SourcePlan): Promise<boolean> {
   if (!conn.dialect.sortsWithoutIndex) return false;
@@ -356,4 +378,13 @@ function nextWatermark(pending: PendingRun): Watermark | undefined {
 
 function describe(p: PendingRun): string {
   return p.range ? `${p.range.start}..${p.range.end} date-range` : p.mode;
+}
+
+/** The cursor column of a full or date-range run, for reconciling against a start mark. */
+function snapshotCursor(plan: SourcePlan, cursorName: string | undefined): SnapshotCursor | undefined {
+  if (!cursorName || plan.mode === 'incremental') return undefined;
+  const index = plan.columns.findIndex((c) => c.name === cursorName);
+  const type = plan.columns[index]?.type;
+  if (!type || !['timestamp', 'date', 'int32', 'int64', 'decimal'].includes(type.kind)) return undefined;
+  return { name: cursorName, index, type };
 }

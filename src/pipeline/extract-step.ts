@@ -8,12 +8,14 @@ import type { LoadedConfig } from '../config/load.js';
 import type { ExtractionMode, OutputFormat } from '../config/schema.js';
 import pRetry from 'p-retry';
 import { parseDuration } from '../config/duration.js';
+import { redactSecrets } from '../config/secret.js';
 import { ConnectionSet, type SourceConnection } from '../db/connection.js';
 import { isMohEtlError } from '../errors.js';
 import type { DateRange } from '../extract/date-range.js';
 import { lockSource, type SourceLock } from '../extract/lock.js';
 import { StateStore } from '../extract/state.js';
 import type { Logger } from '../observe/logger.js';
+import type { RowBatch } from '../schema/column-types.js';
 import { extractSource } from './extract-source.js';
 import { newRunId } from './run-id.js';
 import type { RunSummary, SourceResult } from './summary.js';
@@ -29,6 +31,15 @@ export interface ExtractOptions {
   runId?: string;
   /** Called after each source, for progress output. */
   onSource?: (result: SourceResult) => void;
+  /**
+   * Called as each attempt at a source starts; the function it returns gets each batch of rows that
+   * attempt writes. A retried attempt resumes from the last checkpoint, so it sees again the rows of
+   * the part that was not committed: what an earlier attempt saw is to be dropped.
+   */
+  batchObserver?: (
+    source: string,
+    attempt: number,
+  ) => ((batch: RowBatch) => void | Promise<void>) | undefined;
 }
 
 export async function runExtract(
@@ -69,13 +80,15 @@ export async function runExtract(
               fresh: options.fresh && attempt === 1,
               runId,
               started,
+              onBatch: options.batchObserver?.(name, attempt),
             },
             slog,
           ),
         );
         slog.info({ rows: result.rows, files: result.files.length }, 'source extracted');
       } catch (e) {
-        const message = (e as Error).message;
+        // Driver messages can quote a connection string; this one goes to state and run summaries.
+        const message = redactSecrets((e as Error).message);
         result = {
           source: name,
           status: 'failed',
@@ -84,7 +97,9 @@ export async function runExtract(
           files: [],
           duration_ms: Date.now() - t0,
           error: message,
-          hint: isMohEtlError(e) ? e.hint : undefined,
+          hint: isMohEtlError(e)
+            ? e.hint
+            : nextStep(e, name, source.query ?? name, connections, source.connection),
         };
         slog.error({ err: e }, 'source failed');
         // Another process owns the state while it holds the lock; recording our failure there
@@ -108,6 +123,26 @@ export async function runExtract(
     range: options.range,
     sources: results,
   };
+}
+
+/** What to do about an error the library did not classify: a driver's own message. */
+function nextStep(
+  e: unknown,
+  source: string,
+  query: string,
+  connections: ConnectionSet,
+  connection: string,
+): string {
+  let transient = false;
+  try {
+    transient = connections.get(connection).dialect.isTransient(e);
+  } catch {
+    // The connection itself could not be opened: the same advice as a lost one.
+    transient = true;
+  }
+  return transient
+    ? `the connection "${connection}" failed after every retry; \`moh-etl check\` tests it`
+    : `check query template "${query}" in config/queries.yml (\`moh-etl extract --sources ${source} --dry-run\` prints the SQL)`;
 }
 
 /** Best effort: the source already failed, and a second failure (disk full) must not hide the first. */

@@ -4,6 +4,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { redactSecrets } from '../config/secret.js';
 import { writeFileAtomic } from '../write/atomic.js';
 
 export type SourceStatus = 'succeeded' | 'failed';
@@ -39,7 +40,7 @@ export const RUNS_DIR = 'results/runs';
 
 export async function saveSummary(root: string, summary: RunSummary): Promise<string> {
   const file = path.join(root, RUNS_DIR, `${summary.run_id}.json`);
-  await writeFileAtomic(file, JSON.stringify(summary, null, 2) + '\n', 0o640);
+  await writeFileAtomic(file, redactSecrets(JSON.stringify(summary, null, 2)) + '\n', 0o640);
   return file;
 }
 

@@ -28,6 +28,7 @@ export class CsvBatchEncoder {
   readonly #delimiterCode: number;
   readonly #delimiterBytes: Buffer;
   readonly #nullBytes: Buffer;
+  readonly #nullValue: string;
 
   constructor(
     delimiter: string,
@@ -39,6 +40,7 @@ export class CsvBatchEncoder {
     this.#delimiterCode = delimiter.length === 1 && code < 128 ? code : -1;
     this.#delimiterBytes = Buffer.from(delimiter, 'utf8');
     this.#nullBytes = Buffer.from(nullValue, 'utf8');
+    this.#nullValue = nullValue;
   }
 
   /**
@@ -67,6 +69,12 @@ export class CsvBatchEncoder {
 
   #putField(s: string): void {
     const len = s.length;
+    // A value that reads like the null representation is quoted, so NULL and the empty string (or
+    // the text "NULL" with null_value NULL) stay apart, as PostgreSQL's COPY CSV does.
+    if (len === this.#nullValue.length && s === this.#nullValue) {
+      this.#putText(`"${s.replace(/"/g, '""')}"`);
+      return;
+    }
     this.#reserve(len);
     const buf = this.#buf;
     const pos = this.#pos;

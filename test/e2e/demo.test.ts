@@ -75,6 +75,18 @@ describe('the demo', () => {
     expect(status.stdout).toMatch(/^attendances\s+updated_at=2025-04-02T\S+Z attendance_id=\d+/m);
   });
 
+  it('--force recreates the database and resets the state, so the next extraction reads it all', () => {
+    const refused = cli(['demo', '--scale', '0.01'], { cwd: fx.root });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^error: --scale applies when the demo database is created.*--force/m);
+    const r = cli(['demo', '--force', '--extract', '--dirty-rate', '0.01'], { cwd: fx.root });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Reset the extraction state of polyclinics, conditions, patients, attendances/);
+    expect(r.stdout).toMatch(/Injected [\d,]+ defective rows \(dirty rate 0\.01\):/);
+    expect(r.stdout).toMatch(/^attendances\s+\S+\s+\S+\s+[\d,]+$/m);
+    for (const s of SOURCES) expect(rowsIn(r.stdout, s), s).toBeGreaterThan(0);
+  });
+
   it('refuses to advance the timeline into the future, with exit 2', () => {
     const r = cli(['demo', '--advance-days', '100000'], { cwd: fx.root });
     expect(r.code).toBe(2);

@@ -1,7 +1,8 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cli } from '../helpers/cli.js';
+import { BIN, cli } from '../helpers/cli.js';
 import { configFixture, type ConfigFixture } from '../helpers/config-fixture.js';
 
 let fx: ConfigFixture;
@@ -110,5 +111,34 @@ describe('moh-etl usage', () => {
       /error: polyclinics: connection "demo": SQLite database data\/demo\/moh_demo\.sqlite does not exist \(run `moh-etl demo`/,
     );
     expect(existsSync(path.join(fx.root, 'data/raw'))).toBe(false);
+  });
+
+  it('a directory given as --config: exit 2, one line', () => {
+    const r = cli(['check', '--config', 'config'], { cwd: fx.root });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/config.*is a directory, expected a YAML file/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a damaged state file: named, with the way out, no stack trace', () => {
+    mkdirSync(path.join(fx.root, 'data/state'), { recursive: true });
+    writeFileSync(path.join(fx.root, 'data/state/attendances.json'), '{"source": "attendances", "water');
+    const r = cli(['status'], { cwd: fx.root });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /state file \S*data\/state\/attendances\.json is unreadable: [\s\S]*moh-etl state reset attendances/,
+    );
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(cli(['state', 'reset', 'attendances'], { cwd: fx.root }).code).toBe(0);
+    expect(cli(['status'], { cwd: fx.root }).code).toBe(0);
+  });
+
+  it('output piped into a reader that stops early is not an error', () => {
+    const r = spawnSync('sh', ['-c', `node ${BIN} --help | head -c 1 > /dev/null`], {
+      cwd: fx.root,
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
   });
 });

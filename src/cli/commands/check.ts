@@ -13,7 +13,7 @@ export async function checkCommand(flags: CommonFlags, out: Out = stdout): Promi
   const loaded = loadContext(flags);
   out(`Configuration OK: ${shownPath(loaded.file)}, ${shownPath(loaded.queriesFile)}`);
   out(
-    `${Object.keys(loaded.config.sources).length} sources, ${Object.keys(loaded.config.connections).length} connections`,
+    `${plural(Object.keys(loaded.config.sources).length, 'source')}, ${plural(Object.keys(loaded.config.connections).length, 'connection')}`,
   );
   for (const w of loaded.warnings) out(`warning: ${w}`);
 
@@ -52,3 +52,5 @@ function oneLine(e: unknown): string {
   const hint = e && typeof e === 'object' && 'hint' in e && typeof e.hint === 'string' ? ` (${e.hint})` : '';
   return (message.split('\n')[0] ?? '') + hint;
 }
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -8,6 +8,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { LoadedConfig } from '../../config/load.js';
 import { ExitCode, UsageError } from '../../errors.js';
+import { lockSource } from '../../extract/lock.js';
+import { StateStore } from '../../extract/state.js';
 import { advanceDemo, createDemoDatabase, type LoadResult } from '../../synth/index.js';
 import { loadContext } from '../context.js';
 import type { CommonFlags } from '../options.js';
@@ -39,7 +41,16 @@ export async function demoCommand(flags: DemoFlags, out: Out = stdout): Promise<
     startDate: DEMO_DEFAULTS.startDate,
   };
 
-  if (flags.force || !existsSync(file)) {
+  const exists = existsSync(file);
+  const creation = (['scale', 'days', 'seed', 'dirtyRate'] as const).filter((k) => flags[k] !== undefined);
+  if (exists && !flags.force && creation.length > 0) {
+    const flag = `--${creation[0]!.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    throw new UsageError(
+      `${flag} applies when the demo database is created, and ${shownPath(file)} exists (add --force to recreate it)`,
+    );
+  }
+  if (flags.force || !exists) {
+    if (exists) await forgetDemoState(loaded, out);
     out(
       `Creating the demo database ${shownPath(file)} (scale ${options.scale}, ${options.days} days from ${options.startDate}, seed ${options.seed})...`,
     );
@@ -101,6 +112,29 @@ async function createFresh(
   }
 }
 
+/**
+ * A recreated demo database starts its timeline over, behind the watermarks of the old one: its
+ * rows would be skipped as already delivered. The state of every source read from it is reset.
+ */
+async function forgetDemoState(loaded: LoadedConfig, out: Out): Promise<void> {
+  const demo = loaded.config.extraction.default_connection ?? 'demo';
+  const store = new StateStore(path.resolve(loaded.root, loaded.config.extraction.state_dir));
+  const reset: string[] = [];
+  for (const [name, source] of Object.entries(loaded.config.sources)) {
+    if ((source.connection ?? demo) !== demo) continue;
+    const lock = lockSource(store.directory, name, 'demo-force');
+    try {
+      if (await store.reset(name)) reset.push(name);
+    } finally {
+      lock.release();
+    }
+  }
+  if (reset.length)
+    out(
+      `Reset the extraction state of ${reset.join(', ')}: the next extraction reads the new database from the start.`,
+    );
+}
+
 function printLoad(result: LoadResult, out: Out): void {
   const rows = Object.entries(result.counts).map(([t, n]) => [
     t,
@@ -109,6 +143,17 @@ function printLoad(result: LoadResult, out: Out): void {
   ]);
   table([['table', 'new rows', 'updated rows'], ...rows], out);
   out(`Days ${result.firstDate} to ${result.lastDate}, loaded in ${result.seconds.toFixed(1)} s.`);
+  if (result.dirty.total > 0) {
+    out('');
+    out(`Injected ${formatCount(result.dirty.total)} defective rows (dirty rate ${result.dirty.rate}):`);
+    table(
+      [
+        ['table', 'column', 'defect', 'rows'],
+        ...result.dirty.entries.map((e) => [e.table, e.column, e.kind, formatCount(e.count)]),
+      ],
+      out,
+    );
+  }
 }
 
 function positiveInt(flag: string, value: string): number {

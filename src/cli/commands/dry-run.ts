@@ -80,7 +80,7 @@ export async function dryRun(loaded: LoadedConfig, req: DryRunRequest, out: Out)
         `-- bindings: ${JSON.stringify(first.bindings, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`,
       );
       out(
-        `-- rows in range (before the watermark is applied): ${formatCount(Number(counted.rows[0]?.[0] ?? 0))}`,
+        `-- rows to read (estimate: COUNT now, from the start position shown above, within the bounds): ${formatCount(Number(counted.rows[0]?.[0] ?? 0))}`,
       );
       for (const spec of specs)
         out(`-- output: ${shownPath(path.join(dir, partFileName(0, spec.extension)))}`);

@@ -1,12 +1,14 @@
 /**
- * `moh-etl run`: the linear pipeline. Extract, then validate the extracted range of every source
- * that succeeded; a critical failure stops here with exit 3. Transform and load are not built yet,
- * and the command says so rather than skipping them silently.
+ * `moh-etl run`: the linear pipeline. Extract (row-level checks run on the batches as they are
+ * written), then validate the extracted range of every source that succeeded; a critical failure
+ * stops here with exit 3. Transform and load are not built yet, and the command says so rather
+ * than skipping them silently.
  */
 import path from 'node:path';
 import { ExitCode } from '../../errors.js';
 import { StateStore } from '../../extract/state.js';
 import { runExtract } from '../../pipeline/extract-step.js';
+import { ExtractPassChecks } from '../../pipeline/row-checks.js';
 import { saveSummary, type RunSummary } from '../../pipeline/summary.js';
 import { runValidate } from '../../pipeline/validate-step.js';
 import { extractedScopes, startPositions } from '../../pipeline/validate-scope.js';
@@ -27,9 +29,11 @@ export async function runCommand(flags: ExtractFlags, out: Out = stdout): Promis
 
   const store = new StateStore(path.resolve(loaded.root, loaded.config.extraction.state_dir));
   const starts = startPositions(store, sources);
+  // Row checks run on the batches as they are written, so validation does not read them again.
+  const rowChecks = new ExtractPassChecks(loaded, new Date());
   const summary: RunSummary = await runExtract(
     loaded,
-    { sources, range, mode, formats, fresh: flags.fresh },
+    { sources, range, mode, formats, fresh: flags.fresh, batchObserver: rowChecks.observer },
     log,
   );
   out(`Run summary: ${shownPath(await saveSummary(loaded.root, summary))}`);
@@ -41,6 +45,8 @@ export async function runCommand(flags: ExtractFlags, out: Out = stdout): Promis
       sources: extracted.map((s) => s.source),
       scopes: extractedScopes(extracted, starts),
       runId: summary.run_id,
+      now: rowChecks.now,
+      streamed: rowChecks.validators(),
     },
     log,
   );

@@ -96,9 +96,17 @@ export class RowValidator {
           ok: valueCheck(kind, this.columns[i]!.type.kind, this.options.zodAlways),
         };
       });
+      const indexes = checks.map((k) => k.i);
+      const oks = checks.map((k) => k.ok);
       return {
         id: p.id,
-        test: (row) => checks.some(({ i, ok }) => row[i] !== null && !ok(row[i])),
+        test: (row) => {
+          for (let k = 0; k < indexes.length; k++) {
+            const value = row[indexes[k]!];
+            if (value !== null && !oks[k]!(value)) return true;
+          }
+          return false;
+        },
       };
     }
     const i = this.#index(p.columns[0]!);

@@ -124,6 +124,26 @@ extraction:
     expect(list).toHaveLength(6);
   });
 
+  it('refuses output file modes that would expose patient data', () => {
+    for (const [mode, ok] of [
+      ['0640', true],
+      ['0600', true],
+      ['0400', true],
+      ['0644', false],
+      ['0660', false],
+      ['0666', false],
+      ['0740', false],
+    ] as const) {
+      fx.write('database.yml', `${MINIMAL}output:\n  file_mode: '${mode}'\n`);
+      if (ok)
+        expect(loadConfig({ root: fx.root, env: { PG_PASSWORD: 'x' } }).config.output.file_mode).toBe(mode);
+      else
+        expect(problems({ PG_PASSWORD: 'x' }), mode).toEqual([
+          expect.stringMatching(/output\.file_mode: expected 0640 or stricter/),
+        ]);
+    }
+  });
+
   it('reports cross-field problems (unknown connection, missing template, incremental without cursor)', () => {
     fx.write(
       'database.yml',
@@ -174,6 +194,14 @@ schedules:
     fx.write('database.yml', MINIMAL.replace('${PG_PASSWORD}', 'pw'));
     expect(problems()).toEqual([
       expect.stringContaining('sources.attendances.params: query "attendances" uses :region'),
+    ]);
+  });
+
+  it('refuses a template with its own ORDER BY or LIMIT, naming the query', () => {
+    fx.write('queries.yml', 'attendances:\n  sql: SELECT * FROM attendances ORDER BY updated_at LIMIT 100\n');
+    fx.write('database.yml', MINIMAL.replace('${PG_PASSWORD}', 'pw'));
+    expect(problems()).toEqual([
+      'config/queries.yml attendances.sql: a template is a plain SELECT: remove ORDER BY, LIMIT (moh-etl adds its own ORDER BY and LIMIT for each batch)',
     ]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileTemplate, templateBindings } from '../../../src/config/template.js';
+import { compileTemplate, outerPagingClauses, templateBindings } from '../../../src/config/template.js';
 
 describe('query templates', () => {
   it('turns :name bindings into positional placeholders with values in order', () => {
@@ -31,5 +31,18 @@ describe('query templates', () => {
 
   it('refuses a binding without a value', () => {
     expect(() => compileTemplate('SELECT :a', {})).toThrow(/:a has no value/);
+  });
+
+  it('finds ORDER BY, LIMIT, OFFSET and FETCH at the top level only', () => {
+    expect(outerPagingClauses('SELECT a FROM t ORDER BY a LIMIT 10')).toEqual(['ORDER BY', 'LIMIT']);
+    expect(outerPagingClauses('SELECT a FROM t OFFSET 5 ROWS FETCH NEXT 5 ROWS ONLY')).toEqual([
+      'OFFSET',
+      'FETCH NEXT',
+    ]);
+    expect(
+      outerPagingClauses(
+        "SELECT a FROM (SELECT a FROM t ORDER BY a LIMIT 5) s WHERE note <> 'order by x' -- limit 3",
+      ),
+    ).toEqual([]);
   });
 });

@@ -81,12 +81,30 @@ describe('CSV writer', () => {
     expect(text).toContain('1;"a;b";1.5;;true');
   });
 
+  it('keeps NULL apart from a value that reads like the null representation', async () => {
+    const cols: ColumnSpec[] = [{ name: 'note', type: t.string(), nullable: true }];
+    // Rows: NULL, '', 'NULL', '\N', 'x'. Only NULL is written as the bare null text (as PostgreSQL's
+    // COPY CSV does: a quoted field is never NULL).
+    const want: Record<string, string[]> = {
+      '': ['', '""', 'NULL', '\\N', 'x'],
+      NULL: ['NULL', '', '"NULL"', '\\N', 'x'],
+      '\\N': ['\\N', '', 'NULL', '"\\N"', 'x'],
+    };
+    for (const [nullValue, lines] of Object.entries(want)) {
+      const file = path.join(dir, `n${nullValue.length}.csv`);
+      const w = await csvWriter.open(file, cols, options({ null_value: nullValue }));
+      await w.write({ columns: cols, rows: [[null], [''], ['NULL'], ['\\N'], ['x']] });
+      await w.commit();
+      expect(readFileSync(file, 'utf8').split('\n').slice(1, -1), `null_value ${nullValue}`).toEqual(lines);
+    }
+  });
+
   it('writes byte for byte what the per-row rule gives, for any delimiter and text', () => {
     // The per-row writer this replaced: the specification of the fast path in csv-batch.ts.
     const reference = (rs: Row[], delimiter: string, nullValue: string): string => {
       const d = delimiter.replace(/[\\^$.*+?()[\]{}|-]/g, '\\$&');
       const quote = new RegExp(`[${d}"\\r\\n]|^\\s|\\s$`);
-      const field = (s: string) => (quote.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+      const field = (s: string) => (quote.test(s) || s === nullValue ? `"${s.replace(/"/g, '""')}"` : s);
       return rs
         .map(
           (r) =>
