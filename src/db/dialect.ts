@@ -6,7 +6,7 @@
  */
 import type { Knex } from 'knex';
 import type { ConnectionConfig } from '../config/schema.js';
-import type { ColumnSpec, ColumnType, Row } from '../schema/column-types.js';
+import type { ColumnSpec, ColumnType, EncodedRows, Row } from '../schema/column-types.js';
 
 export interface DialectCapabilities {
   /** The session can be made read-only (SET TRANSACTION READ ONLY or a read-only file handle). */
@@ -38,7 +38,10 @@ export const defaultCapabilities: DialectCapabilities = {
 /** A query's result with canonical column types and exact values (see schema/column-types.ts). */
 export interface QueryResult {
   columns: ColumnSpec[];
+  /** A getter when `encoded` is set: rows are decoded on first access. */
   rows: Row[];
+  /** The rows as the server's bytes, when the dialect keeps them (see RowBatch.encoded). */
+  encoded?: EncodedRows;
   /**
    * The driver's own values of `keyColumns` in the last row. Keyset positions are bound back
    * exactly as the driver returned them, so a SQLite text timestamp or a pg raw timestamp compares
@@ -50,6 +53,12 @@ export interface QueryResult {
 export interface QueryOptions {
   /** Columns whose raw values in the last row are returned as `lastKey`. */
   keyColumns?: readonly string[];
+  /**
+   * Keep the rows as the server's bytes (`encoded`) when the dialect can, decoding `rows` only if
+   * they are read: for consumers that work from bytes (the CSV writer). Decoding later costs more
+   * than decoding as the rows arrive, so consumers of values do not ask for it.
+   */
+  encoded?: boolean;
 }
 
 export interface ServerInfo {
@@ -160,6 +169,24 @@ export function isNetworkError(error: unknown): boolean {
 }
 
 /** The raw values of `keyColumns` in the last raw row, for QueryResult.lastKey. */
+/** A result whose `rows` are decoded on first access (from `encoded` when there is one). */
+export function lazyResult(
+  columns: ColumnSpec[],
+  rows: () => Row[],
+  encoded: EncodedRows | undefined,
+  lastKey: unknown[] | undefined,
+): QueryResult {
+  if (!encoded) return { columns, rows: rows(), lastKey };
+  return {
+    columns,
+    get rows() {
+      return rows();
+    },
+    encoded,
+    lastKey,
+  };
+}
+
 export function lastKeyOf(
   names: readonly string[],
   rawRows: readonly (readonly unknown[])[],

@@ -6,7 +6,7 @@
  */
 import type { SourceConnection } from '../db/connection.js';
 import type { QueryResult } from '../db/dialect.js';
-import type { RowBatch } from '../schema/column-types.js';
+import type { ColumnSpec, EncodedRows, RowBatch } from '../schema/column-types.js';
 import { batchQuery } from './keyset.js';
 import type { SourcePlan } from './plan.js';
 import type { Watermark } from './state.js';
@@ -20,6 +20,7 @@ export async function* readBatches(
   conn: SourceConnection,
   plan: SourcePlan,
   start: Watermark | undefined,
+  options: { encoded?: boolean } = {},
 ): AsyncGenerator<PositionedBatch> {
   const fetch = (
     position: readonly unknown[] | undefined,
@@ -28,7 +29,10 @@ export async function* readBatches(
     const types = plan.orderTypes;
     const bound = position?.map((v, i) => conn.dialect.keyBinding(v, types[i]!));
     const q = batchQuery(conn.dialect, { ...plan, orderColumns: plan.orderColumns }, bound, columns);
-    const result = conn.dialect.query(conn.knex, q.sql, q.bindings, { keyColumns: plan.orderColumns });
+    const result = conn.dialect.query(conn.knex, q.sql, q.bindings, {
+      keyColumns: plan.orderColumns,
+      encoded: options.encoded,
+    });
     // The prefetch may fail while the caller is still writing the previous batch, before anyone
     // awaits it; a handler now keeps that from being an unhandled rejection (it is rethrown when
     // the batch is awaited).
@@ -40,12 +44,38 @@ export async function* readBatches(
     while (pending) {
       const result = await pending;
       pending = undefined;
-      if (result.rows.length === 0 || !result.lastKey) return;
-      if (result.rows.length === plan.batchSize) pending = fetch(result.lastKey, plan.orderColumns);
-      yield { columns: plan.columns, rows: result.rows, position: result.lastKey };
+      const count = result.encoded?.count ?? result.rows.length;
+      if (count === 0 || !result.lastKey) return;
+      if (count === plan.batchSize) {
+        pending = fetch(result.lastKey, plan.orderColumns);
+        // Let the prefetch reach the server before the caller's synchronous work (CSV encoding)
+        // starts: taking a pooled connection and sending are several promise hops, which would
+        // otherwise wait behind the caller and the server would idle while we encode (measured:
+        // no overlap at all, ~35% longer CSV runs).
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      yield result.encoded
+        ? encodedBatch(plan.columns, result.encoded, result.lastKey)
+        : { columns: plan.columns, rows: result.rows, position: result.lastKey };
     }
   } finally {
     // An abandoned prefetch (the caller stopped early) is simply dropped.
     pending = undefined;
   }
+}
+
+/**
+ * A batch whose `rows` are decoded only if read: a consumer of the bytes alone (the CSV writer)
+ * never decodes them. Built out here, not in the generator: a getter closing over the generator's
+ * scope kept earlier batches reachable (measured: twice the GC time and +65 MB RSS).
+ */
+function encodedBatch(columns: ColumnSpec[], encoded: EncodedRows, position: unknown[]): PositionedBatch {
+  return {
+    columns,
+    get rows() {
+      return encoded.rows();
+    },
+    encoded,
+    position,
+  };
 }

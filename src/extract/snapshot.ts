@@ -12,8 +12,14 @@
  * reported, not failed.
  */
 import type { Dialect } from '../db/dialect.js';
-import type { ColumnType, Row } from '../schema/column-types.js';
-import { canonicalTimestamp } from '../schema/timestamp-text.js';
+import {
+  fieldOffset,
+  type CellValue,
+  type ColumnType,
+  type EncodedRows,
+  type RowBatch,
+} from '../schema/column-types.js';
+import { canonicalTimestamp, canonicalTimestampInto } from '../schema/timestamp-text.js';
 import type { SqlFragment } from './keyset.js';
 import { compareDecimals } from './lookback.js';
 import type { StoredValue } from './state.js';
@@ -37,17 +43,61 @@ export function settledFilter(dialect: Dialect, cursor: SnapshotCursor, mark: St
  * Counts the rows of a batch whose cursor is at or below the mark, comparing canonical values as
  * the rows carry them (SQL NULL is never at or below anything, as in the COUNT).
  */
-export function settledCounter(cursor: SnapshotCursor, mark: StoredValue): (rows: readonly Row[]) => number {
+export function settledCounter(cursor: SnapshotCursor, mark: StoredValue): (batch: RowBatch) => number {
   const { index, type } = cursor;
   const atOrBelow = compareWith(type, mark);
-  return (rows) => {
+  const count = (values: readonly CellValue[]): number => {
     let n = 0;
-    for (const row of rows) {
-      const v = row[index];
-      if (v !== null && v !== undefined && atOrBelow(v)) n++;
-    }
+    for (const v of values) if (v !== null && v !== undefined && atOrBelow(v)) n++;
     return n;
   };
+  return (batch) => {
+    if (!batch.encoded) return count(batch.rows.map((r) => r[index]!));
+    // A full run counts every row: from the bytes, without decoding (a timestamp cursor), or
+    // decoding just that one column.
+    if (type.kind === 'timestamp') return countTimestamps(batch.encoded, index, type, mark, atOrBelow);
+    return count(batch.encoded.column(index));
+  };
+}
+
+/** The rows of an encoded batch whose timestamp in column `index` is at or below the mark. */
+function countTimestamps(
+  encoded: EncodedRows,
+  index: number,
+  type: Extract<ColumnType, { kind: 'timestamp' }>,
+  mark: StoredValue,
+  atOrBelow: (v: unknown) => boolean,
+): number {
+  const utc = type.tz === 'utc';
+  // Canonical timestamps are ASCII, so byte order is the order of the strings compared above.
+  const m = Buffer.from(canonicalTimestamp(String(mark), type.precision, utc), 'latin1');
+  const scratch = Buffer.allocUnsafe(64);
+  const bytes = encoded.bytes;
+  let n = 0;
+  for (let r = 0; r < encoded.count; r++) {
+    const p = fieldOffset(encoded, r, index);
+    const len = bytes.readInt32BE(p);
+    if (len < 0) continue;
+    const start = p + 4;
+    const end =
+      len <= MAX_FAST
+        ? canonicalTimestampInto(bytes, start, start + len, type.precision, utc, scratch, 0)
+        : -1;
+    if (end < 0) {
+      const v = canonicalTimestamp(bytes.toString('utf8', start, start + len), type.precision, utc);
+      if (atOrBelow(v)) n++;
+    } else if (compareAscii(scratch, end, m) <= 0) n++;
+  }
+  return n;
+}
+
+/** Longest text canonicalTimestampInto handles; room for it plus the padding in a 64-byte scratch. */
+const MAX_FAST = 40;
+
+function compareAscii(a: Buffer, aLength: number, b: Buffer): number {
+  const n = Math.min(aLength, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return aLength - b.length;
 }
 
 function compareWith(type: ColumnType, mark: StoredValue): (v: unknown) => boolean {

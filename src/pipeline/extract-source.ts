@@ -29,7 +29,7 @@ import {
 } from '../extract/state.js';
 import { cursorText, LookbackFilter, minusDuration } from '../extract/lookback.js';
 import type { Logger } from '../observe/logger.js';
-import type { RowBatch } from '../schema/column-types.js';
+import { rowCount, type RowBatch } from '../schema/column-types.js';
 import { removeUncommitted, runDirectory, writeManifest } from '../write/layout.js';
 import { PartSet } from '../write/part-set.js';
 import { writerFor } from '../write/registry.js';
@@ -290,17 +290,22 @@ async function copyRows(
     await store.update(plan.name, (s) => ({ ...s, pending }));
   };
   try {
-    for await (const batch of readBatches(conn, plan, pending.position)) {
+    // Bytes are enough when every consumer of the batches can use them (CSV alone, nothing filtered
+    // or observed); anything else gets rows converted as they arrive.
+    const encoded = specs.every((s) => s.capabilities.encodedRows) && !lookback && !onBatch;
+    for await (const batch of readBatches(conn, plan, pending.position, { encoded })) {
       last = batch.position;
-      const rows = lookback ? batch.rows.filter((r) => lookback.keep(r)) : batch.rows;
-      if (rows.length === 0) continue;
+      // A filtered batch is a new one without the server's bytes (they describe every row).
+      const written: RowBatch = lookback
+        ? { columns: batch.columns, rows: batch.rows.filter((r) => lookback.keep(r)) }
+        : batch;
+      if (rowCount(written) === 0) continue;
       part ??= (
         await PartSet.open(pending.directory, pending.parts.length, specs, plan.columns, output)
       ).trackKeys(keyIndexes);
-      const written = rows === batch.rows ? batch : { ...batch, rows };
       await part.write(written);
       await onBatch?.(written);
-      if (settled) settledInPart += settled(rows);
+      if (settled) settledInPart += settled(written);
       if (part.rows >= maxRows || part.bytes >= maxBytes) {
         const full = part;
         part = undefined;

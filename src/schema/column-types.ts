@@ -41,7 +41,52 @@ export type Row = CellValue[];
 /** A slice of extracted rows in column order, with the schema that describes them. */
 export interface RowBatch {
   columns: ColumnSpec[];
+  /** Decoded on first access when the batch is `encoded` (a getter): consumers that only need bytes never pay for it. */
   rows: Row[];
+  /**
+   * The same rows as the server sent them, when the dialect keeps its wire bytes (PostgreSQL). A
+   * writer that can work from bytes (CSV) skips decoding; anything that filters or changes rows
+   * must drop this field, since it describes exactly `rows`.
+   */
+  encoded?: EncodedRows;
+}
+
+/**
+ * Rows kept as PostgreSQL text-protocol DataRow bodies: `bytes` holds them back to back, row `i`
+ * starting at `starts[i]` (field count, then per field a 32-bit length, -1 for NULL, and its UTF-8
+ * text). `converters[c]` turns column c's text into its canonical value (undefined: the text is the
+ * canonical value), exactly as the decoded rows were made.
+ */
+export interface EncodedRows {
+  readonly kind: 'pg-text';
+  readonly count: number;
+  readonly bytes: Buffer;
+  readonly starts: Int32Array;
+  readonly converters: readonly (((text: string) => CellValue) | undefined)[];
+  /** Row i, decoded and converted. */
+  row(i: number): Row;
+  /** Every row, decoded and converted once (later calls return the same array). */
+  rows(): Row[];
+  /** Column c of every row, decoded and converted (for a counter that needs one column). */
+  column(c: number): CellValue[];
+}
+
+/** Where column c of encoded row r begins: the offset of its 32-bit length (text follows). */
+export function fieldOffset(encoded: EncodedRows, r: number, c: number): number {
+  const bytes = encoded.bytes;
+  let p = encoded.starts[r]! + 2;
+  for (let k = 0; k < c; k++) p += 4 + Math.max(bytes.readInt32BE(p), 0);
+  return p;
+}
+
+/** Row i of a batch without decoding the others. */
+export function rowAt(batch: RowBatch, i: number): Row {
+  return batch.encoded ? batch.encoded.row(i) : batch.rows[i]!;
+}
+
+/** The number of rows of a batch without decoding them. */
+export function rowCount(batch: RowBatch): number {
+  return batch.encoded ? batch.encoded.count : batch.rows.length;
 }
 
 export const t = {

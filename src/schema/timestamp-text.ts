@@ -118,3 +118,69 @@ function anyShape(text: string, precision: number, utc: boolean): string {
 /** The two paths alone, for tests that compare them. */
 export const canonicalTimestampFast = usualShape;
 export const canonicalTimestampGeneral = anyShape;
+
+/**
+ * The fast path over bytes: the canonical text of the timestamp whose server text is
+ * `src[start, end)`, written at `dst[at]`; returns the position after it, or -1 when the text is
+ * not the usual shape (then decode it and use canonicalTimestamp). Same result as the string path
+ * (test/unit/timestamp-text.test.ts); `dst` needs room for `end - start + 14` bytes.
+ */
+export function canonicalTimestampInto(
+  src: Uint8Array,
+  start: number,
+  end: number,
+  precision: number,
+  utc: boolean,
+  dst: Uint8Array,
+  at: number,
+): number {
+  const length = end - start;
+  if (length < 19 || length > MAX_TEXT || !(precision >= 0 && precision <= MAX_PRECISION)) return -1;
+  const stop = start + withoutUtcDesignatorBytes(src, start, end);
+  if (stop - start < 19 || stop - start === 20) return -1;
+  for (let i = 0; i < 19; i++) {
+    const c = src[start + i]!;
+    if (!fits(c, SLOTS[i]!)) return -1;
+    dst[at + i] = c;
+  }
+  dst[at + 10] = CH.T;
+  let n = at + 19;
+  if (stop - start > 19) {
+    if (src[start + 19] !== CH.dot) return -1;
+    dst[n++] = CH.dot;
+    for (let i = start + 20; i < stop; i++) {
+      const c = src[i]!;
+      if (!isDigit(c)) return -1;
+      dst[n++] = c;
+    }
+  }
+  const digits = stop - start > 19 ? stop - start - 20 : 0;
+  if (precision > digits) {
+    if (digits === 0) dst[n++] = CH.dot;
+    const want = at + 20 + precision;
+    while (n < want) dst[n++] = CH.zero;
+  }
+  if (utc) dst[n++] = CH.Z;
+  return n;
+}
+
+/** withoutUtcDesignator over bytes: the length of `src[start, end)` without its UTC designator. */
+function withoutUtcDesignatorBytes(src: Uint8Array, start: number, end: number): number {
+  const n = end - start;
+  if (src[end - 1] === CH.Z) return n - 1;
+  if (signZeroZeroAt(src, start, end - 6) && src[end - 3] === CH.colon && zeroZeroAt(src, end - 2))
+    return n - 6;
+  if (signZeroZeroAt(src, start, end - 5) && zeroZeroAt(src, end - 2)) return n - 5;
+  if (signZeroZeroAt(src, start, end - 3)) return n - 3;
+  return n;
+}
+
+function signZeroZeroAt(src: Uint8Array, start: number, at: number): boolean {
+  if (at < start) return false;
+  const sign = src[at];
+  return (sign === CH.plus || sign === CH.dash) && zeroZeroAt(src, at + 1);
+}
+
+function zeroZeroAt(src: Uint8Array, at: number): boolean {
+  return src[at] === CH.zero && src[at + 1] === CH.zero;
+}

@@ -5,7 +5,8 @@
  * byte while it is checked, so the common field (ASCII, nothing to quote) costs one pass; a field
  * that needs quoting or holds non-ASCII text takes the general path, the same rule as the header.
  */
-import type { CellValue, Row } from '../schema/column-types.js';
+import type { CellValue, ColumnSpec, EncodedRows, Row } from '../schema/column-types.js';
+import { canonicalTimestamp, canonicalTimestampInto } from '../schema/timestamp-text.js';
 
 /** The field as CSV text: quoted when it holds the delimiter, a quote, CR, LF or edge whitespace. */
 export function csvField(text: string, quote: RegExp): string {
@@ -20,6 +21,10 @@ export function quoteRule(delimiter: string): RegExp {
 
 const isAsciiSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);
 
+const VERBATIM = 0;
+const TIMESTAMP = 1;
+const CONVERT = 2;
+
 export class CsvBatchEncoder {
   #buf = Buffer.allocUnsafe(1 << 20);
   #pos = 0;
@@ -30,11 +35,14 @@ export class CsvBatchEncoder {
   readonly #nullBytes: Buffer;
   readonly #nullValue: string;
 
+  readonly #binary: boolean[];
+
   constructor(
     delimiter: string,
     nullValue: string,
-    private readonly binary: boolean[],
+    private readonly columns: ColumnSpec[],
   ) {
+    this.#binary = columns.map((c) => c.type.kind === 'binary');
     this.#quote = quoteRule(delimiter);
     const code = delimiter.charCodeAt(0);
     this.#delimiterCode = delimiter.length === 1 && code < 128 ? code : -1;
@@ -50,21 +58,125 @@ export class CsvBatchEncoder {
   encode(rows: Row[], head = ''): Buffer {
     this.#pos = 0;
     if (head) this.#putText(head);
-    const binary = this.binary;
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r]!;
       for (let i = 0; i < row.length; i++) {
         if (i > 0) this.#putDelimiter();
-        const v: CellValue = row[i]!;
-        if (v === null) this.#putBytes(this.#nullBytes);
-        else if (typeof v === 'string') this.#putField(v);
-        else if (binary[i]) this.#putField(Buffer.from(v as Uint8Array).toString('base64'));
-        else this.#putField(String(v));
+        this.#putValue(row[i]!, i);
       }
       this.#reserve(1);
       this.#buf[this.#pos++] = 10;
     }
     return this.#buf.subarray(0, this.#pos);
+  }
+
+  /**
+   * The same bytes as encode(encoded.rows()), from the server's text without decoding it: a field
+   * whose text is already canonical is copied when it needs no quoting, a timestamp is rewritten
+   * byte by byte, and anything else (quoting, non-ASCII, other conversions) is decoded and takes
+   * the ordinary path. test/unit/write/csv-encoded.test.ts holds the two paths to the same output.
+   */
+  encodeEncoded(encoded: EncodedRows, head = ''): Buffer {
+    this.#pos = 0;
+    if (head) this.#putText(head);
+    if (this.#delimiterCode < 0) return this.#append(encoded.rows());
+    const plan = this.#plan(encoded);
+    const src = encoded.bytes;
+    for (let r = 0; r < encoded.count; r++) {
+      let p = encoded.starts[r]! + 2;
+      for (let i = 0; i < plan.length; i++) {
+        if (i > 0) {
+          this.#reserve(1);
+          this.#buf[this.#pos++] = this.#delimiterCode;
+        }
+        const len = src.readInt32BE(p);
+        p += 4;
+        if (len < 0) {
+          this.#putBytes(this.#nullBytes);
+          continue;
+        }
+        const action = plan[i]!;
+        if (!(action === VERBATIM && this.#copyField(src, p, p + len))) {
+          if (!(action === TIMESTAMP && this.#putTimestamp(src, p, p + len, this.columns[i]!))) {
+            const text = src.toString('utf8', p, p + len);
+            const convert = encoded.converters[i];
+            this.#putValue(action !== VERBATIM && convert ? convert(text) : text, i);
+          }
+        }
+        p += len;
+      }
+      this.#reserve(1);
+      this.#buf[this.#pos++] = 10;
+    }
+    return this.#buf.subarray(0, this.#pos);
+  }
+
+  #append(rows: Row[]): Buffer {
+    const head = this.#buf.subarray(0, this.#pos).toString('utf8');
+    return this.encode(rows, head);
+  }
+
+  /** Per column: copy the text (it is canonical), rewrite a timestamp, or decode and convert. */
+  #plan(encoded: EncodedRows): number[] {
+    return this.columns.map((c, i) =>
+      c.type.kind === 'timestamp'
+        ? TIMESTAMP
+        : // PostgreSQL prints int2/int4 exactly as Number() then String() would.
+          !encoded.converters[i] || c.type.kind === 'int32'
+          ? VERBATIM
+          : CONVERT,
+    );
+  }
+
+  /** Copy an ASCII field that needs no quoting; false (nothing written) otherwise. */
+  #copyField(src: Buffer, start: number, end: number): boolean {
+    const len = end - start;
+    if (len === this.#nullBytes.length && src.compare(this.#nullBytes, 0, len, start, end) === 0)
+      return false;
+    if (len > 0 && (isAsciiSpace(src[start]!) || isAsciiSpace(src[end - 1]!))) return false;
+    this.#reserve(len);
+    const buf = this.#buf;
+    const d = this.#delimiterCode;
+    let o = this.#pos;
+    for (let k = start; k < end; k++) {
+      const c = src[k]!;
+      if (c >= 128 || c === d || c === 34 || c === 10 || c === 13) return false;
+      buf[o++] = c;
+    }
+    this.#pos = o;
+    return true;
+  }
+
+  /** A timestamp in the usual shape, rewritten canonical; false (nothing written) otherwise. */
+  #putTimestamp(src: Buffer, start: number, end: number, column: ColumnSpec): boolean {
+    const type = column.type;
+    if (type.kind !== 'timestamp') return false;
+    this.#reserve(end - start + 14);
+    const next = canonicalTimestampInto(
+      src,
+      start,
+      end,
+      type.precision,
+      type.tz === 'utc',
+      this.#buf,
+      this.#pos,
+    );
+    if (next < 0) return false;
+    const len = next - this.#pos;
+    // As #putField: a value that reads like the null text is quoted (then the general path does it).
+    if (len === this.#nullBytes.length && this.#buf.compare(this.#nullBytes, 0, len, this.#pos, next) === 0) {
+      this.#putField(canonicalTimestamp(src.toString('utf8', start, end), type.precision, type.tz === 'utc'));
+      return true;
+    }
+    this.#pos = next;
+    return true;
+  }
+
+  #putValue(v: CellValue, i: number): void {
+    if (v === null) this.#putBytes(this.#nullBytes);
+    else if (typeof v === 'string') this.#putField(v);
+    else if (this.#binary[i]) this.#putField(Buffer.from(v as Uint8Array).toString('base64'));
+    else this.#putField(String(v));
   }
 
   #putField(s: string): void {

@@ -5,7 +5,7 @@
  * transform. Values are the canonical text: exact decimals, ISO 8601 dates and timestamps; binary
  * columns are base64 (documented in DATA_EXTRACTION_GUIDE.md).
  */
-import type { ColumnSpec, RowBatch } from '../schema/column-types.js';
+import { rowCount, type ColumnSpec, type RowBatch } from '../schema/column-types.js';
 import type { OutputConfig } from '../config/schema.js';
 import { AtomicFile } from './atomic.js';
 import { CsvBatchEncoder, csvField, quoteRule } from './csv-batch.js';
@@ -14,7 +14,7 @@ import type { PartWriter, WriterSpec } from './writer.js';
 export const csvWriter: WriterSpec = {
   format: 'csv',
   extension: 'csv',
-  capabilities: { typed: false, maxRowsPerPart: Number.MAX_SAFE_INTEGER },
+  capabilities: { typed: false, maxRowsPerPart: Number.MAX_SAFE_INTEGER, encodedRows: true },
   async open(path, columns, options) {
     const file = await AtomicFile.create(path, Number.parseInt(options.file_mode, 8));
     return new CsvPartWriter(file, columns, options.csv);
@@ -33,11 +33,7 @@ class CsvPartWriter implements PartWriter {
     options: OutputConfig['csv'],
   ) {
     const quote = quoteRule(options.delimiter);
-    this.#encoder = new CsvBatchEncoder(
-      options.delimiter,
-      options.null_value,
-      columns.map((c) => c.type.kind === 'binary'),
-    );
+    this.#encoder = new CsvBatchEncoder(options.delimiter, options.null_value, columns);
     this.#header =
       (options.bom ? '\ufeff' : '') +
       columns.map((c) => csvField(c.name, quote)).join(options.delimiter) +
@@ -53,8 +49,11 @@ class CsvPartWriter implements PartWriter {
     this.#started = true;
     // The encoder's buffer is reused by the next batch: the write must finish first (it does:
     // AtomicFile.write resolves once the bytes are in the file).
-    await this.file.write(this.#encoder.encode(batch.rows, head));
-    this.#rows += batch.rows.length;
+    const bytes = batch.encoded
+      ? this.#encoder.encodeEncoded(batch.encoded, head)
+      : this.#encoder.encode(batch.rows, head);
+    await this.file.write(bytes);
+    this.#rows += rowCount(batch);
   }
 
   async commit() {

@@ -28,7 +28,7 @@ export function excelWriterSpec(options: ExcelWriterOptions = {}): WriterSpec {
     extension: 'xlsx',
     // One full sheet per part: a larger part still works (it rolls over to data_2, …), but Excel
     // users open one sheet per file far more comfortably than a multi-million-row workbook.
-    capabilities: { typed: false, maxRowsPerPart: EXCEL_SHEET_ROWS },
+    capabilities: { typed: false, maxRowsPerPart: EXCEL_SHEET_ROWS, encodedRows: false },
     async open(path, columns, output) {
       const { ExcelPartWriter } = await import('./excel-part.js');
       const file = await AtomicFile.create(path, Number.parseInt(output.file_mode, 8));

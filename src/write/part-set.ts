@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import type { OutputConfig } from '../config/schema.js';
-import type { CellValue, ColumnSpec, RowBatch } from '../schema/column-types.js';
+import { rowAt, rowCount, type CellValue, type ColumnSpec, type RowBatch } from '../schema/column-types.js';
 import type { CommittedPartRecord } from '../extract/state.js';
 import { partFileName } from './layout.js';
 import type { PartWriter, WriterSpec } from './writer.js';
@@ -56,12 +56,16 @@ export class PartSet {
 
   async write(batch: RowBatch): Promise<void> {
     for (const w of this.writers) await w.write(batch);
-    const rows = batch.rows;
-    if (rows.length > 0 && this.#keyIndexes.length > 0) {
-      this.#first ??= this.#keyIndexes.map((i) => rows[0]![i]!);
-      this.#last = this.#keyIndexes.map((i) => rows[rows.length - 1]![i]!);
+    const n = rowCount(batch);
+    if (n > 0 && this.#keyIndexes.length > 0) {
+      if (!this.#first) {
+        const first = rowAt(batch, 0);
+        this.#first = this.#keyIndexes.map((i) => first[i]!);
+      }
+      const last = rowAt(batch, n - 1);
+      this.#last = this.#keyIndexes.map((i) => last[i]!);
     }
-    this.#rows += batch.rows.length;
+    this.#rows += n;
   }
 
   async commit(): Promise<CommittedPartRecord> {

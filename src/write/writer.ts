@@ -11,6 +11,8 @@ export interface WriterCapabilities {
   typed: boolean;
   /** Rows a single part can hold (Excel: 1,048,575 data rows per sheet). */
   maxRowsPerPart: number;
+  /** Writes a batch from the server's bytes (RowBatch.encoded) without decoding its rows. */
+  encodedRows: boolean;
 }
 
 /** A committed, renamed, fsynced part file. */

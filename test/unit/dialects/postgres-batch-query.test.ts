@@ -57,22 +57,36 @@ describe('PostgreSQL batch query', () => {
   ];
 
   it('converts the columns that need it, in place, and keeps canonical text untouched', async () => {
-    const result = await runBatchQuery(fakeClient(fields, rows), 'select', [], converters);
+    const result = await runBatchQuery(fakeClient(fields, rows), 'select', [], false, converters);
     expect(result.fields).toEqual(fields);
-    expect(result.rows).toEqual([
+    expect(result.rows()).toEqual([
       ['9007199254740993', 7, '2025-01-01T09:00:00.123400Z', '2025-01-01', true, '12345678901.23'],
       ['9007199254740994', null, '0001-01-01T00:00:00.000000Z', null, false, null],
     ]);
   });
 
   it('keeps the last row as the server sent it, for the keyset position', async () => {
-    const result = await runBatchQuery(fakeClient(fields, rows), 'select', [], converters);
+    const result = await runBatchQuery(fakeClient(fields, rows), 'select', [], false, converters);
     expect(result.lastRaw).toEqual(rows[1]);
   });
 
   it('returns no rows and no last row for an empty result', async () => {
-    const result = await runBatchQuery(fakeClient(fields, []), 'select', [], converters);
-    expect(result).toEqual({ fields, rows: [], lastRaw: undefined });
+    const result = await runBatchQuery(fakeClient(fields, []), 'select', [], false, converters);
+    expect(result.rows()).toEqual([]);
+    expect(result.lastRaw).toBeUndefined();
+  });
+
+  it('keeps rows as messages when asked for bytes outside a parser dispatch (no sink to attach)', async () => {
+    const result = await runBatchQuery(fakeClient(fields, rows), 'select', [], true, converters);
+    expect(result.encoded).toBeUndefined();
+    expect(result.rows()[1]).toEqual([
+      '9007199254740994',
+      null,
+      '0001-01-01T00:00:00.000000Z',
+      null,
+      false,
+      null,
+    ]);
   });
 
   it('fails the statement when a converter throws, after the server is done', async () => {
@@ -84,6 +98,8 @@ describe('PostgreSQL batch query', () => {
             }
           : undefined,
       );
-    await expect(runBatchQuery(fakeClient(fields, rows), 'select', [], failing)).rejects.toThrow('bad value');
+    await expect(runBatchQuery(fakeClient(fields, rows), 'select', [], false, failing)).rejects.toThrow(
+      'bad value',
+    );
   });
 });

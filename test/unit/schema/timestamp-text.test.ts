@@ -3,6 +3,7 @@ import {
   canonicalTimestamp,
   canonicalTimestampFast,
   canonicalTimestampGeneral,
+  canonicalTimestampInto,
 } from '../../../src/schema/timestamp-text.js';
 
 describe('canonical timestamp text', () => {
@@ -67,6 +68,30 @@ describe('canonical timestamp text: the fast path agrees with the general one', 
       }
     }
     expect(compared).toBe(inputs.length * 12);
+  });
+
+  it('over bytes, as the CSV writer and the settled counter read them: the same text, or -1 for the general path', () => {
+    const dst = Buffer.alloc(80);
+    let fast = 0;
+    for (const input of inputs) {
+      // Inside a larger buffer, as the text sits in a batch's bytes.
+      const src = Buffer.from(`<<${input}>>`, 'utf8');
+      const end = 2 + Buffer.byteLength(input);
+      for (const precision of [0, 1, 3, 6, 7, 9]) {
+        for (const utc of [false, true]) {
+          const n = canonicalTimestampInto(src, 2, end, precision, utc, dst, 5);
+          const fastText = canonicalTimestampFast(input, precision, utc);
+          if (n < 0) expect(fastText, `${input} p${precision} utc ${utc}`).toBeUndefined();
+          else {
+            fast++;
+            expect(dst.toString('latin1', 5, n), `${input} p${precision} utc ${utc}`).toBe(
+              canonicalTimestampGeneral(input, precision, utc),
+            );
+          }
+        }
+      }
+    }
+    expect(fast).toBeGreaterThan(1000);
   });
 
   it('returns flat, independent strings (the scratch buffer is not shared with earlier results)', () => {

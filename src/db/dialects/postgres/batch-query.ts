@@ -1,17 +1,26 @@
 /**
- * One statement whose rows are converted as they arrive. node-postgres builds, for every row, a
- * DataRow message holding an array of the fields' text, then a second array through the query's
- * type parsers; we then made a third with our converters, after the whole result had arrived, so
- * every raw value (including the timestamp texts about to be replaced) survived into the old
- * generation. Here the DataRow's own array becomes our row: converted in place while it is young,
- * columns whose text is already canonical left untouched. Measured: the garbage collector was about
- * half of extraction time.
+ * One statement whose rows are converted as they arrive, or kept as the server's bytes.
+ *
+ * node-postgres builds, for every row, a DataRow message holding an array of the fields' text, then
+ * a second array through the query's type parsers; we then made a third with our converters, after
+ * the whole result had arrived, so every raw value survived into the old generation (the garbage
+ * collector was about half of extraction time). Here the DataRow's own array becomes our row:
+ * converted in place while it is young, columns whose text is already canonical left untouched.
+ *
+ * With `keepEncoded` the rows are not decoded at all: the parser hands their bytes to the statement
+ * (data-row.ts, encoded-rows.ts) for a consumer that works from bytes, the CSV writer. Decoding
+ * them later is possible but slow (a batch decoded at once survives young-generation collections
+ * whole: measured about twice the CPU of converting as the rows arrive), so value consumers do not ask.
  *
  * This hooks the two message handlers of pg's Query (the interface its Client drives, also used by
  * pg-cursor); everything else — parse/bind/execute, errors, ready-for-query, the callback — is pg's.
+ * Without the parser hook (data-row.ts), rows arrive as ordinary messages and are converted in place
+ * as they arrive.
  */
 import pg from 'pg';
 import type { Row } from '../../../schema/column-types.js';
+import { attachRowSink, COLLECTED, installDataRowDecoder } from './data-row.js';
+import { PgEncodedRows } from './encoded-rows.js';
 import type { Converter } from './types.js';
 
 export interface PgField {
@@ -36,7 +45,10 @@ const rawText = { getTypeParser: () => (text: string) => text };
 
 export interface BatchResult {
   fields: PgField[];
-  rows: Row[];
+  /** The rows as bytes, when the parser hook is installed. */
+  encoded: PgEncodedRows | undefined;
+  /** Every row, decoded (from `encoded` on first call). */
+  rows: () => Row[];
   /** The last row as the server sent it (before conversion): keyset positions are bound from it. */
   lastRaw: (string | null)[] | undefined;
 }
@@ -51,13 +63,16 @@ export function runBatchQuery(
   client: PgSubmitter,
   text: string,
   values: unknown[],
+  keepEncoded: boolean,
   converters: (fields: PgField[]) => (Converter | undefined)[],
 ): Promise<BatchResult> {
+  installDataRowDecoder();
   return new Promise((resolve, reject) => {
     const query = new ConvertingQuery({ text, values, types: rawText }, (error) =>
       error ? reject(error) : resolve(query.result()),
     );
     query.converters = converters;
+    query.keepEncoded = keepEncoded;
     client.query(query);
   });
 }
@@ -67,7 +82,10 @@ const Query = pg.Query as unknown as PgQueryConstructor;
 // Member names must not collide with pg's Query (`rows` there is the portal's fetch size).
 class ConvertingQuery extends Query {
   converters: (fields: PgField[]) => (Converter | undefined)[] = () => [];
+  keepEncoded = false;
   private columns: PgField[] = [];
+  private encoded: PgEncodedRows | undefined;
+  // The fallback path (no parser hook): rows converted in place as their messages arrive.
   private collected: Row[] = [];
   /** Indexes of the columns to convert, and their converters, in step. */
   private indexes: number[] = [];
@@ -79,6 +97,13 @@ class ConvertingQuery extends Query {
     super.handleRowDescription(msg);
     this.columns = msg.fields;
     const all = this.converters(msg.fields);
+    if (this.keepEncoded) {
+      const encoded = new PgEncodedRows(all);
+      if (attachRowSink(encoded)) {
+        this.encoded = encoded;
+        return;
+      }
+    }
     this.indexes = [];
     this.convert = [];
     all.forEach((c, i) => {
@@ -91,7 +116,7 @@ class ConvertingQuery extends Query {
   }
 
   override handleDataRow(msg: { fields: (string | null)[] }): void {
-    if (this._canceledDueToError) return;
+    if (this._canceledDueToError || msg === COLLECTED) return;
     // pg-protocol allocates a fresh array per DataRow message and keeps no reference to it.
     const row: Row = msg.fields;
     const { indexes, convert, raw } = this;
@@ -111,12 +136,18 @@ class ConvertingQuery extends Query {
   }
 
   result(): BatchResult {
-    const last = this.collected[this.collected.length - 1];
+    const { encoded, columns: fields } = this;
+    if (encoded) {
+      const lastRaw = encoded.count > 0 ? encoded.rawRow(encoded.count - 1) : undefined;
+      return { fields, encoded, rows: () => encoded.rows(), lastRaw };
+    }
+    const rows = this.collected;
+    const last = rows[rows.length - 1];
     let lastRaw: (string | null)[] | undefined;
     if (last) {
       lastRaw = last.slice() as (string | null)[];
       for (const i of this.indexes) lastRaw[i] = this.raw[i]!;
     }
-    return { fields: this.columns, rows: this.collected, lastRaw };
+    return { fields, encoded: undefined, rows: () => rows, lastRaw };
   }
 }

@@ -7,6 +7,7 @@ import {
   errorCode,
   isNetworkError,
   lastKeyOf,
+  lazyResult,
   withRawConnection,
   type Dialect,
   type QueryResult,
@@ -74,7 +75,8 @@ export const postgresDialect: Dialect<PostgresConnection> = {
     return withRawConnection<QueryResult, PgClient>(knex, async (client) => {
       const text = numberPlaceholders(sql);
       let columns: ColumnSpec[] = [];
-      const result = await runBatchQuery(client, text, [...bindings], (fields) => {
+      const keep = options?.encoded === true;
+      const result = await runBatchQuery(client, text, [...bindings], keep, (fields) => {
         columns = fields.map((f) => ({
           name: f.name,
           type: postgresColumnType(f.dataTypeID, f.dataTypeModifier),
@@ -82,13 +84,12 @@ export const postgresDialect: Dialect<PostgresConnection> = {
         }));
         return columns.map((c, i) => postgresConverter(c.type, fields[i]!.dataTypeID));
       });
-      const { rows } = result;
       const lastKey = lastKeyOf(
         result.fields.map((f) => f.name),
         result.lastRaw ? [result.lastRaw] : [],
         options?.keyColumns,
       );
-      return { columns, rows, lastKey };
+      return lazyResult(columns, result.rows, result.encoded, lastKey);
     });
   },
 
