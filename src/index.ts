@@ -29,7 +29,7 @@ export {
   ValidationFailed,
   type ConfigProblem,
 } from './errors.js';
-export type { ColumnSpec, ColumnType, CellValue, Row, RowBatch } from './schema/column-types.js';
+export type { ColumnSpec, ColumnType, CellValue, EncodedRows, Row, RowBatch } from './schema/column-types.js';
 export type { Dialect, DialectCapabilities, QueryResult } from './db/dialect.js';
 export { openConnection, type SourceConnection } from './db/connection.js';
 export { runExtract, type ExtractOptions } from './pipeline/extract-step.js';

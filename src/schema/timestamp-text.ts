@@ -123,7 +123,7 @@ export const canonicalTimestampGeneral = anyShape;
  * The fast path over bytes: the canonical text of the timestamp whose server text is
  * `src[start, end)`, written at `dst[at]`; returns the position after it, or -1 when the text is
  * not the usual shape (then decode it and use canonicalTimestamp). Same result as the string path
- * (test/unit/timestamp-text.test.ts); `dst` needs room for `end - start + 14` bytes.
+ * (test/unit/schema/timestamp-text.test.ts); `dst` needs room for `end - start + 14` bytes.
  */
 export function canonicalTimestampInto(
   src: Uint8Array,

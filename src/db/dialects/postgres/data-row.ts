@@ -7,7 +7,7 @@
  * numbers, timestamps, dates) with one latin1 call and cuts its fields from that string in
  * JavaScript (for ASCII bytes latin1 and UTF-8 agree); a field holding any other byte is decoded on
  * its own as UTF-8, exactly as pg-protocol does, so malformed sequences become U+FFFD the same way.
- * The message is the one pg-protocol builds (test/unit/pg-data-row.test.ts compares the two).
+ * The message is the one pg-protocol builds (test/unit/dialects/pg-data-row.test.ts compares them).
  *
  * Our batch statements go further: while one of them is receiving its result, the parser hands
  * each DataRow body to the statement's sink as bytes (RowSink), and the statement's rows are
