@@ -169,24 +169,6 @@ export function isNetworkError(error: unknown): boolean {
 }
 
 /** The raw values of `keyColumns` in the last raw row, for QueryResult.lastKey. */
-/** A result whose `rows` are decoded on first access (from `encoded` when there is one). */
-export function lazyResult(
-  columns: ColumnSpec[],
-  rows: () => Row[],
-  encoded: EncodedRows | undefined,
-  lastKey: unknown[] | undefined,
-): QueryResult {
-  if (!encoded) return { columns, rows: rows(), lastKey };
-  return {
-    columns,
-    get rows() {
-      return rows();
-    },
-    encoded,
-    lastKey,
-  };
-}
-
 export function lastKeyOf(
   names: readonly string[],
   rawRows: readonly (readonly unknown[])[],

@@ -46,17 +46,19 @@ export function settledFilter(dialect: Dialect, cursor: SnapshotCursor, mark: St
 export function settledCounter(cursor: SnapshotCursor, mark: StoredValue): (batch: RowBatch) => number {
   const { index, type } = cursor;
   const atOrBelow = compareWith(type, mark);
-  const count = (values: readonly CellValue[]): number => {
-    let n = 0;
-    for (const v of values) if (v !== null && v !== undefined && atOrBelow(v)) n++;
-    return n;
-  };
   return (batch) => {
-    if (!batch.encoded) return count(batch.rows.map((r) => r[index]!));
-    // A full run counts every row: from the bytes, without decoding (a timestamp cursor), or
+    // A full run counts every row: of an encoded batch from the bytes (a timestamp cursor) or
     // decoding just that one column.
-    if (type.kind === 'timestamp') return countTimestamps(batch.encoded, index, type, mark, atOrBelow);
-    return count(batch.encoded.column(index));
+    if (batch.encoded && type.kind === 'timestamp')
+      return countTimestamps(batch.encoded, index, type, mark, atOrBelow);
+    const settled = (v: CellValue | undefined): boolean => v !== null && v !== undefined && atOrBelow(v);
+    let n = 0;
+    if (batch.encoded) {
+      for (const v of batch.encoded.column(index)) if (settled(v)) n++;
+    } else {
+      for (const row of batch.rows) if (settled(row[index])) n++;
+    }
+    return n;
   };
 }
 
@@ -71,6 +73,7 @@ function countTimestamps(
   const utc = type.tz === 'utc';
   // Canonical timestamps are ASCII, so byte order is the order of the strings compared above.
   const m = Buffer.from(canonicalTimestamp(String(mark), type.precision, utc), 'latin1');
+  // canonicalTimestampInto takes texts of up to 40 bytes and may add 14.
   const scratch = Buffer.allocUnsafe(64);
   const bytes = encoded.bytes;
   let n = 0;
@@ -79,10 +82,7 @@ function countTimestamps(
     const len = bytes.readInt32BE(p);
     if (len < 0) continue;
     const start = p + 4;
-    const end =
-      len <= MAX_FAST
-        ? canonicalTimestampInto(bytes, start, start + len, type.precision, utc, scratch, 0)
-        : -1;
+    const end = canonicalTimestampInto(bytes, start, start + len, type.precision, utc, scratch, 0);
     if (end < 0) {
       const v = canonicalTimestamp(bytes.toString('utf8', start, start + len), type.precision, utc);
       if (atOrBelow(v)) n++;
@@ -90,9 +90,6 @@ function countTimestamps(
   }
   return n;
 }
-
-/** Longest text canonicalTimestampInto handles; room for it plus the padding in a 64-byte scratch. */
-const MAX_FAST = 40;
 
 function compareAscii(a: Buffer, aLength: number, b: Buffer): number {
   const n = Math.min(aLength, b.length);

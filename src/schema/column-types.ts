@@ -71,6 +71,21 @@ export interface EncodedRows {
   column(c: number): CellValue[];
 }
 
+/**
+ * `fields` plus `encoded` and a `rows` getter that decodes on first access. A plain function, not a
+ * closure in the caller: a getter closing over a batch generator's scope kept earlier batches
+ * reachable (measured: twice the GC time and +65 MB RSS).
+ */
+export function withEncodedRows<T extends object>(
+  fields: T,
+  encoded: EncodedRows,
+): T & { rows: Row[]; encoded: EncodedRows } {
+  return Object.defineProperties(fields as T & { rows: Row[]; encoded: EncodedRows }, {
+    rows: { get: () => encoded.rows(), enumerable: true },
+    encoded: { value: encoded, enumerable: true },
+  });
+}
+
 /** Where column c of encoded row r begins: the offset of its 32-bit length (text follows). */
 export function fieldOffset(encoded: EncodedRows, r: number, c: number): number {
   const bytes = encoded.bytes;

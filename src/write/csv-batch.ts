@@ -77,43 +77,37 @@ export class CsvBatchEncoder {
    * the ordinary path. test/unit/write/csv-encoded.test.ts holds the two paths to the same output.
    */
   encodeEncoded(encoded: EncodedRows, head = ''): Buffer {
+    // A multi-byte delimiter has no byte fast path anyway.
+    if (this.#delimiterCode < 0) return this.encode(encoded.rows(), head);
     this.#pos = 0;
     if (head) this.#putText(head);
-    if (this.#delimiterCode < 0) return this.#append(encoded.rows());
     const plan = this.#plan(encoded);
     const src = encoded.bytes;
     for (let r = 0; r < encoded.count; r++) {
       let p = encoded.starts[r]! + 2;
       for (let i = 0; i < plan.length; i++) {
-        if (i > 0) {
-          this.#reserve(1);
-          this.#buf[this.#pos++] = this.#delimiterCode;
-        }
+        if (i > 0) this.#putDelimiter();
         const len = src.readInt32BE(p);
-        p += 4;
+        const start = p + 4;
+        p = start + Math.max(len, 0);
         if (len < 0) {
           this.#putBytes(this.#nullBytes);
           continue;
         }
-        const action = plan[i]!;
-        if (!(action === VERBATIM && this.#copyField(src, p, p + len))) {
-          if (!(action === TIMESTAMP && this.#putTimestamp(src, p, p + len, this.columns[i]!))) {
-            const text = src.toString('utf8', p, p + len);
-            const convert = encoded.converters[i];
-            this.#putValue(action !== VERBATIM && convert ? convert(text) : text, i);
-          }
-        }
-        p += len;
+        const written =
+          plan[i] === VERBATIM
+            ? this.#copyField(src, start, p)
+            : plan[i] === TIMESTAMP && this.#putTimestamp(src, start, p, this.columns[i]!);
+        if (written) continue;
+        // Quoting, non-ASCII, other conversions, unusual timestamps: decode, the ordinary path.
+        const text = src.toString('utf8', start, p);
+        const convert = encoded.converters[i];
+        this.#putValue(convert ? convert(text) : text, i);
       }
       this.#reserve(1);
       this.#buf[this.#pos++] = 10;
     }
     return this.#buf.subarray(0, this.#pos);
-  }
-
-  #append(rows: Row[]): Buffer {
-    const head = this.#buf.subarray(0, this.#pos).toString('utf8');
-    return this.encode(rows, head);
   }
 
   /** Per column: copy the text (it is canonical), rewrite a timestamp, or decode and convert. */

@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { Rng } from '../../../src/synth/prng.js';
 import {
   attachRowSink,
   COLLECTED,
@@ -33,16 +34,10 @@ interface ParserInstance {
 const fromPg = createRequire(createRequire(import.meta.url).resolve('pg'));
 const { Parser } = fromPg('pg-protocol/dist/parser') as { Parser: new () => ParserInstance };
 
-/** A seeded generator (mulberry32), so a failure can be replayed. */
+/** A seeded integer generator in [0, n), so a failure can be replayed. */
 function random(seed: number): (n: number) => number {
-  let a = seed >>> 0;
-  return (n) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
+  const rng = new Rng(seed);
+  return (n) => rng.int(0, n - 1);
 }
 
 const PIECES = ['a', 'Z', '0', ' ', ',', '"', '\n', '-', ':', '.', 'é', '陈', 'த', '😀', '\u00a0'];

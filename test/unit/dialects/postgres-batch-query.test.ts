@@ -59,7 +59,7 @@ describe('PostgreSQL batch query', () => {
   it('converts the columns that need it, in place, and keeps canonical text untouched', async () => {
     const result = await runBatchQuery(fakeClient(fields, rows), 'select', [], false, converters);
     expect(result.fields).toEqual(fields);
-    expect(result.rows()).toEqual([
+    expect(result.rows).toEqual([
       ['9007199254740993', 7, '2025-01-01T09:00:00.123400Z', '2025-01-01', true, '12345678901.23'],
       ['9007199254740994', null, '0001-01-01T00:00:00.000000Z', null, false, null],
     ]);
@@ -72,14 +72,14 @@ describe('PostgreSQL batch query', () => {
 
   it('returns no rows and no last row for an empty result', async () => {
     const result = await runBatchQuery(fakeClient(fields, []), 'select', [], false, converters);
-    expect(result.rows()).toEqual([]);
+    expect(result.rows).toEqual([]);
     expect(result.lastRaw).toBeUndefined();
   });
 
   it('keeps rows as messages when asked for bytes outside a parser dispatch (no sink to attach)', async () => {
     const result = await runBatchQuery(fakeClient(fields, rows), 'select', [], true, converters);
     expect(result.encoded).toBeUndefined();
-    expect(result.rows()[1]).toEqual([
+    expect(result.rows?.[1]).toEqual([
       '9007199254740994',
       null,
       '0001-01-01T00:00:00.000000Z',

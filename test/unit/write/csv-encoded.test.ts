@@ -4,6 +4,7 @@
  * case, one- and multi-byte delimiters and several null texts.
  */
 import { describe, expect, it } from 'vitest';
+import { Rng } from '../../../src/synth/prng.js';
 import { OID, postgresColumnType, postgresConverter } from '../../../src/db/dialects/postgres/types.js';
 import type { ColumnSpec } from '../../../src/schema/column-types.js';
 import { CsvBatchEncoder } from '../../../src/write/csv-batch.js';
@@ -55,15 +56,10 @@ const PIECES = [
   '空',
 ];
 
+/** A seeded integer generator in [0, n), so a failure can be replayed. */
 function random(seed: number): (n: number) => number {
-  let a = seed >>> 0;
-  return (n) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
+  const rng = new Rng(seed);
+  return (n) => rng.int(0, n - 1);
 }
 
 describe('CSV from encoded rows', () => {

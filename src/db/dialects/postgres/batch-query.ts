@@ -45,10 +45,10 @@ const rawText = { getTypeParser: () => (text: string) => text };
 
 export interface BatchResult {
   fields: PgField[];
-  /** The rows as bytes, when the parser hook is installed. */
+  /** Either the rows as bytes (asked for, and the parser hook is installed)… */
   encoded: PgEncodedRows | undefined;
-  /** Every row, decoded (from `encoded` on first call). */
-  rows: () => Row[];
+  /** …or the rows, converted as they arrived. */
+  rows: Row[] | undefined;
   /** The last row as the server sent it (before conversion): keyset positions are bound from it. */
   lastRaw: (string | null)[] | undefined;
 }
@@ -139,7 +139,7 @@ class ConvertingQuery extends Query {
     const { encoded, columns: fields } = this;
     if (encoded) {
       const lastRaw = encoded.count > 0 ? encoded.rawRow(encoded.count - 1) : undefined;
-      return { fields, encoded, rows: () => encoded.rows(), lastRaw };
+      return { fields, encoded, rows: undefined, lastRaw };
     }
     const rows = this.collected;
     const last = rows[rows.length - 1];
@@ -148,6 +148,6 @@ class ConvertingQuery extends Query {
       lastRaw = last.slice() as (string | null)[];
       for (const i of this.indexes) lastRaw[i] = this.raw[i]!;
     }
-    return { fields, encoded: undefined, rows: () => rows, lastRaw };
+    return { fields, encoded: undefined, rows, lastRaw };
   }
 }

@@ -1,13 +1,12 @@
 import type { Knex } from 'knex';
 import type { ConnectionConfig } from '../../../config/schema.js';
 import { parseDuration } from '../../../config/duration.js';
-import type { ColumnSpec } from '../../../schema/column-types.js';
+import { withEncodedRows, type ColumnSpec } from '../../../schema/column-types.js';
 import {
   defaultCapabilities,
   errorCode,
   isNetworkError,
   lastKeyOf,
-  lazyResult,
   withRawConnection,
   type Dialect,
   type QueryResult,
@@ -89,7 +88,9 @@ export const postgresDialect: Dialect<PostgresConnection> = {
         result.lastRaw ? [result.lastRaw] : [],
         options?.keyColumns,
       );
-      return lazyResult(columns, result.rows, result.encoded, lastKey);
+      return result.encoded
+        ? withEncodedRows({ columns, lastKey }, result.encoded)
+        : { columns, rows: result.rows!, lastKey };
     });
   },
 
