@@ -10,6 +10,10 @@ export const ExitCode = {
   RunFailure: 1,
   UsageError: 2,
   CriticalValidationFailure: 3,
+  /** Stopped by SIGINT (128 + 2): committed work is kept, the next run resumes. */
+  InterruptedBySigint: 130,
+  /** Stopped by SIGTERM (128 + 15): committed work is kept, the next run resumes. */
+  InterruptedBySigterm: 143,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -106,6 +110,20 @@ export class SourceBusy extends MohEtlError {
 export class ValidationFailed extends MohEtlError {
   readonly code = 'VALIDATION_FAILED';
   readonly exitCode = ExitCode.CriticalValidationFailure;
+}
+
+/**
+ * The run was asked to stop (SIGINT/SIGTERM, or a library caller's AbortSignal). It stopped at a
+ * safe point: the current part was committed and checkpointed, so the next run resumes there.
+ */
+export class RunInterrupted extends MohEtlError {
+  readonly code = 'INTERRUPTED';
+  readonly exitCode: ExitCode;
+
+  constructor(message: string, signal?: string, options: MohEtlErrorOptions = {}) {
+    super(message, { retryable: true, hint: 'run the same command again to resume', ...options });
+    this.exitCode = signal === 'SIGINT' ? ExitCode.InterruptedBySigint : ExitCode.InterruptedBySigterm;
+  }
 }
 
 export function isMohEtlError(e: unknown): e is MohEtlError {

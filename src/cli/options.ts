@@ -35,7 +35,11 @@ export function resolveSources(loaded: LoadedConfig, requested: string[] | undef
     .flatMap((s) => s.split(','))
     .map((s) => s.trim())
     .filter(Boolean);
-  const unknown = names.filter((n) => !loaded.config.sources[n]);
+  if (names.length === 0)
+    throw new UsageError(
+      `--sources names no source (valid: ${all.map(([n]) => n).join(', ')}); omit it for every enabled source`,
+    );
+  const unknown = names.filter((n) => !Object.hasOwn(loaded.config.sources, n));
   if (unknown.length > 0) {
     throw new UsageError(
       `unknown source${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')} in --sources (valid: ${all.map(([n]) => n).join(', ')})`,
@@ -79,11 +83,14 @@ export function resolveMode(mode: string | undefined): ExtractionMode | undefine
 }
 
 export function resolveFormats(formats: string[] | undefined): OutputFormat[] | undefined {
-  if (!formats || formats.length === 0) return undefined;
+  if (!formats) return undefined;
   const names = formats
     .flatMap((f) => f.split(','))
     .map((f) => f.trim().toLowerCase())
     .filter(Boolean);
+  // A run that writes no file would still move the watermark: its rows would be lost.
+  if (names.length === 0)
+    throw new UsageError(`--format names no format (valid: ${OUTPUT_FORMATS.join(', ')})`);
   const bad = names.filter((n) => !(OUTPUT_FORMATS as readonly string[]).includes(n));
   if (bad.length > 0)
     throw new UsageError(

@@ -6,6 +6,9 @@ import type { ConfigProblem } from '../errors.js';
 import { lineOf, type YamlSource } from './issues.js';
 import type { DatabaseConfig, QueryTemplate } from './schema.js';
 import { outerPagingClauses, templateBindings } from './template.js';
+import { alertsRules } from './alerts-schema.js';
+import { scheduleRules } from './schedule-schema.js';
+import { transformRules } from './transform-schema.js';
 import { validationRules } from './validation-schema.js';
 
 export function checkRules(
@@ -18,7 +21,6 @@ export function checkRules(
   const at = (path: string[], message: string) =>
     problems.push({ file: src.file, line: lineOf(src, path), path: path.join('.'), message });
   const connections = Object.keys(config.connections);
-  const sources = Object.keys(config.sources);
   const list = (names: string[]) => (names.length ? names.join(', ') : '(none defined)');
 
   const defaultConnection = config.extraction.default_connection;
@@ -81,11 +83,8 @@ export function checkRules(
 
   validationRules(config, at);
 
-  for (const [name, schedule] of Object.entries(config.schedules)) {
-    for (const [i, s] of (schedule.sources ?? []).entries()) {
-      if (!config.sources[s])
-        at(['schedules', name, 'sources', String(i)], `unknown source "${s}" (defined: ${list(sources)})`);
-    }
-  }
+  scheduleRules(config, at);
+  alertsRules(config.alerts, at);
+  transformRules(config.transform, config.sources, at);
   return problems;
 }

@@ -5,7 +5,10 @@
  */
 import * as z from 'zod';
 import { Secret } from './secret.js';
-import { parseDuration } from './duration.js';
+import { DAY, directorySchema, durationSchema, HOUR, MINUTE, nameSchema } from './fields.js';
+import { alertsSchema } from './alerts-schema.js';
+import { schedulesSchema } from './schedule-schema.js';
+import { transformSchema } from './transform-schema.js';
 import { validationSchema } from './validation-schema.js';
 
 /** A credential: a string in YAML, a `Secret` after parsing. Numbers are accepted (an all-digit password). */
@@ -14,16 +17,7 @@ const secret = z
   .transform((v) => new Secret(String(v)))
   .meta({ description: 'A credential. Write it as ${ENV_VAR}; it is never printed or logged.' });
 
-const duration = z
-  .string()
-  .refine((s) => parseDuration(s) !== undefined, {
-    error: 'expected a duration such as "250ms", "30s", "5m", "2h" or "1d"',
-  })
-  .meta({ description: 'A duration: a number followed by ms, s, m, h or d, e.g. "30s".' });
-
-const identifier = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected a name of letters, digits and _' });
+const identifier = nameSchema;
 
 const pool = z.strictObject({
   min: z.int().min(0).default(0),
@@ -37,8 +31,8 @@ const networkCommon = {
   user: z.string().min(1),
   password: secret.optional(),
   pool: pool.prefault({}),
-  connect_timeout: duration.default('15s'),
-  statement_timeout: duration.default('30m').meta({
+  connect_timeout: durationSchema(10 * MINUTE, 1000).default('15s'),
+  statement_timeout: durationSchema(DAY, 1000).default('30m').meta({
     description: 'Longest a single statement may run on the source before the server cancels it.',
   }),
   read_only: z.boolean().default(true).meta({
@@ -53,7 +47,7 @@ const sqliteConnection = z.strictObject({
     .min(1)
     .meta({ description: 'Path of the database file, relative to the project root.' }),
   read_only: z.boolean().default(true),
-  statement_timeout: duration.default('30m'),
+  statement_timeout: durationSchema(DAY, 1000).default('30m'),
 });
 
 const postgresConnection = z.strictObject({
@@ -142,16 +136,24 @@ const extractionSchema = z.strictObject({
     .string()
     .refine(isTimeZone, { error: 'expected an IANA time zone such as "Asia/Singapore"' })
     .default('Asia/Singapore'),
-  settle_lag: duration.default('5m').meta({
-    description: 'Incremental runs stop this far behind the database clock, so late commits are not skipped.',
-  }),
-  lookback: duration.default('0s'),
-  state_dir: z.string().default('data/state'),
+  settle_lag: durationSchema(7 * DAY)
+    .default('5m')
+    .meta({
+      description:
+        'Incremental runs stop this far behind the database clock, so late commits are not skipped.',
+    }),
+  lookback: durationSchema(30 * DAY)
+    .default('1h')
+    .meta({
+      description:
+        'Incremental runs re-read this far behind the watermark (date/timestamp cursors), delivering rows committed late and skipping rows already delivered. Default 1h.',
+    }),
+  state_dir: directorySchema.default('data/state'),
   retry: z
     .strictObject({
       attempts: z.int().min(1).max(20).default(3),
-      min_delay: duration.default('1s'),
-      max_delay: duration.default('30s'),
+      min_delay: durationSchema(HOUR).default('1s'),
+      max_delay: durationSchema(HOUR).default('30s'),
     })
     .prefault({}),
 });
@@ -160,7 +162,7 @@ export const OUTPUT_FORMATS = ['csv', 'parquet', 'xlsx'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 const outputSchema = z.strictObject({
-  directory: z.string().default('data/raw'),
+  directory: directorySchema.default('data/raw'),
   formats: z.array(z.enum(OUTPUT_FORMATS)).min(1).default(['parquet']),
   part_rows: z.int().min(1).default(1_000_000).meta({
     description: 'A part file is closed (and the run checkpointed) once it holds this many rows.',
@@ -183,8 +185,17 @@ const outputSchema = z.strictObject({
     .default('0640'),
   csv: z
     .strictObject({
-      delimiter: z.string().length(1).default(','),
-      null_value: z.string().default(''),
+      delimiter: z
+        .string()
+        .length(1, { error: 'expected one character, such as "," or ";"' })
+        .refine((d) => !['\n', '\r', '"'].includes(d), {
+          error: 'a line break or a double quote cannot separate fields',
+        })
+        .default(','),
+      null_value: z
+        .string()
+        .refine((v) => !/["\r\n]/.test(v), { error: 'cannot contain a double quote or a line break' })
+        .default(''),
       bom: z.boolean().default(false).meta({ description: 'Write a UTF-8 byte order mark (helps Excel).' }),
     })
     .prefault({}),
@@ -209,37 +220,9 @@ const outputSchema = z.strictObject({
     .prefault({}),
 });
 
-const scheduleSchema = z.strictObject({
-  enabled: z.boolean().default(true),
-  cron: z.string().min(1).meta({ description: 'Five-field cron expression, in the schedule time zone.' }),
-  timezone: z.string().refine(isTimeZone, { error: 'expected an IANA time zone' }).default('Asia/Singapore'),
-  mode: z.enum(EXTRACTION_MODES).default('incremental'),
-  sources: z.array(identifier).optional(),
-});
-
-const alertsSchema = z.strictObject({
-  on: z.array(z.enum(['failure', 'validation_failure', 'warning', 'success'])).default(['failure']),
-  email: z
-    .strictObject({
-      smtp_host: z.string().min(1),
-      smtp_port: z.int().min(1).max(65535).default(587),
-      user: z.string().optional(),
-      password: secret.optional(),
-      from: z.string().min(1),
-      to: z.array(z.string().min(1)).min(1),
-    })
-    .optional(),
-  webhook: z
-    .strictObject({
-      url: secret.meta({ description: 'Slack/Teams incoming-webhook URL (a secret).' }),
-      kind: z.enum(['slack', 'teams']).default('slack'),
-    })
-    .optional(),
-});
-
 const loggingSchema = z.strictObject({
   level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
-  directory: z.string().default('logs'),
+  directory: directorySchema.default('logs'),
 });
 
 export const databaseConfigSchema = z
@@ -250,7 +233,8 @@ export const databaseConfigSchema = z
     extraction: extractionSchema.prefault({}),
     validation: validationSchema.prefault({}),
     output: outputSchema.prefault({}),
-    schedules: z.record(identifier, scheduleSchema).default({}),
+    schedules: schedulesSchema,
+    transform: transformSchema.prefault({}),
     alerts: alertsSchema.prefault({}),
     logging: loggingSchema.prefault({}),
   })

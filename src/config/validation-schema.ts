@@ -4,11 +4,9 @@
  * belongs to another kind (`values:` on a range check), is an error naming its key path.
  */
 import * as z from 'zod';
-import { parseDuration } from './duration.js';
+import { DAY, directorySchema, durationSchema, nameSchema } from './fields.js';
 
-const identifier = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected a name of letters, digits and _' });
+const identifier = nameSchema;
 
 const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -47,9 +45,7 @@ const nulls = z.enum(['ignore', 'fail']).default('ignore').meta({
 
 const value = z.union([z.string(), z.number(), z.boolean()]);
 const bound = z.union([z.number(), z.string().regex(ISO_DAY, { error: 'expected a number or YYYY-MM-DD' })]);
-const duration = z.string().refine((s) => parseDuration(s) !== undefined, {
-  error: 'expected a duration such as "0s", "12h" or "1d"',
-});
+const duration = durationSchema(36_500 * DAY);
 
 const rowCount = z.strictObject({
   check: z.literal('row_count'),
@@ -169,9 +165,8 @@ export const validationSchema = z.strictObject({
   stop_on_critical: z.boolean().default(true).meta({
     description: 'A failed critical check stops the pipeline before anything is loaded (exit 3).',
   }),
-  report_dir: z.string().default('results/validation'),
-  metrics_dir: z
-    .string()
+  report_dir: directorySchema.default('results/validation'),
+  metrics_dir: directorySchema
     .default('results/metrics')
     .meta({ description: 'Per-run metrics (JSON lines) for anomaly checks.' }),
   sample_rows: z.int().min(0).max(1000).default(20).meta({ description: 'Failing rows kept per check.' }),

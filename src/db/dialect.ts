@@ -7,6 +7,7 @@
 import type { Knex } from 'knex';
 import type { ConnectionConfig } from '../config/schema.js';
 import type { ColumnSpec, ColumnType, EncodedRows, Row } from '../schema/column-types.js';
+import type { FailureCodes } from './failure.js';
 
 export interface DialectCapabilities {
   /** The session can be made read-only (SET TRANSACTION READ ONLY or a read-only file handle). */
@@ -95,6 +96,8 @@ export interface Dialect<C extends ConnectionConfig = ConnectionConfig> {
   quoteIdentifier(name: string): string;
   /** True when retrying the failed operation may succeed (connection lost, deadlock, failover). */
   isTransient(error: unknown): boolean;
+  /** The driver's error codes for failures an operator fixes (wrong password, unknown column…): see failure.ts. */
+  readonly failureCodes?: FailureCodes;
 }
 
 /** The few members of knex's client we rely on, typed here instead of spread through the code. */

@@ -7,10 +7,12 @@
  * host and pid, and on the same host a pid that no longer exists cannot be holding it. A lock
  * from another host (state on a shared volume) is never broken automatically.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { SourceBusy } from '../errors.js';
+import { ensureDirectory } from '../write/atomic.js';
+import { outputFailure } from '../write/fs-failure.js';
 
 interface LockRecord {
   pid: number;
@@ -27,7 +29,7 @@ export interface SourceLock {
 }
 
 export function lockSource(stateDir: string, source: string, runId: string): SourceLock {
-  mkdirSync(stateDir, { recursive: true, mode: 0o750 });
+  ensureDirectory(stateDir, 'extraction.state_dir');
   const file = path.join(stateDir, `${source}.lock`);
   const mine: LockRecord = {
     pid: process.pid,
@@ -46,7 +48,8 @@ export function lockSource(stateDir: string, source: string, runId: string): Sou
         },
       };
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw outputFailure(e, 'create', file, 'extraction.state_dir');
     }
     const other = readLock(file);
     if (other && !isStale(file, other)) {
@@ -89,6 +92,11 @@ function isStale(file: string, lock: LockRecord): boolean {
 function releaseIfMine(file: string, mine: LockRecord): void {
   const current = readLock(file);
   if (current && current.pid === mine.pid && current.run_id === mine.run_id && current.since === mine.since) {
-    rmSync(file, { force: true });
+    try {
+      rmSync(file, { force: true });
+    } catch {
+      // A read-only or vanished state directory: the lock names this process, so once it exits the
+      // lock is stale and the next run takes it over. Failing here would hide the run's own error.
+    }
   }
 }

@@ -69,7 +69,10 @@ export function comparePositions(
 export class LookbackFilter {
   readonly #known: Set<string>;
   #recent: RecentRows;
+  /** Rows in the window that an earlier run delivered unchanged: not delivered again. */
   skipped = 0;
+  /** Rows in the window behind the previous watermark that no run had delivered: late commits caught. */
+  caught = 0;
 
   constructor(
     private readonly previous: StoredValue[] | undefined,
@@ -91,6 +94,7 @@ export class LookbackFilter {
       this.skipped++;
       return false;
     }
+    if (behind) this.caught++;
     const cursor = cursorText(key[0], this.keyTypes[0]!);
     this.#recent.push([cursor, digest]);
     // Rows arrive in cursor order: trim the front now and then so memory stays within the window.

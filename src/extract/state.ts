@@ -34,6 +34,20 @@ export interface CommittedPartRecord {
   /** Keyset values (cursor column first, then the primary key) of the part's first and last rows. */
   min_key?: StoredValue[];
   max_key?: StoredValue[];
+  /** The driver's keyset position after the part's last row: where a re-extraction after it resumes. */
+  end_position?: StoredValue[];
+  /** Full and date-range runs: rows of the part at or below the start mark (see snapshot.ts). */
+  settled?: number;
+  /** The part's transformed rows, staged for loading (PendingRun.stage.directory). */
+  staged?: StagedFile;
+}
+
+/** A staged file: the transformed rows of one part, in the run's staging directory. */
+export interface StagedFile {
+  file: string;
+  rows: number;
+  bytes: number;
+  sha256: string;
 }
 
 export interface PendingRun {
@@ -55,11 +69,15 @@ export interface PendingRun {
   /** Lookback runs: the watermark the run started behind, rows skipped as already delivered, and the window's digests. */
   previous?: StoredValue[];
   skipped?: number;
+  /** Lookback runs: rows behind the previous watermark that no run had delivered (late commits caught). */
+  caught?: number;
   recent?: RecentRows;
   /** Full and date-range runs with a cursor column: the mark frozen at start, and the rows written
    * whose cursor is at or below it (see snapshot.ts). */
   snapshot_mark?: StoredValue;
   settled_rows?: number;
+  /** Runs that stage transformed rows for loading: where, and which transform (a resume must match). */
+  stage?: { directory: string; fingerprint: string };
 }
 
 export interface SourceState {
@@ -71,7 +89,7 @@ export interface SourceState {
   last_run?: {
     run_id: string;
     mode: string;
-    status: 'succeeded' | 'failed';
+    status: 'succeeded' | 'failed' | 'interrupted';
     rows: number;
     finished_at: string;
     error?: string;

@@ -4,11 +4,12 @@
  * connection string). JSON lines go to logs/extraction.log; people read the console summary, and
  * warnings and errors also go to stderr in a short human form.
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino, { type Logger, type LevelWithSilent } from 'pino';
 import { redactSecrets } from '../config/secret.js';
+import { ensureDirectory } from '../write/atomic.js';
+import { withFs } from '../write/fs-failure.js';
 
 export type { Logger };
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -41,14 +42,20 @@ export interface LoggerOptions {
 export function createLogger(options: LoggerOptions): Logger {
   const streams: pino.StreamEntry[] = [];
   if (options.directory) {
-    mkdirSync(options.directory, { recursive: true, mode: 0o750 });
-    const file = pino.destination({
-      dest: path.join(options.directory, 'extraction.log'),
-      mkdir: true,
-      sync: true,
-      // Log lines can carry source names, counts and error text about patient tables.
-      mode: 0o640,
-    });
+    ensureDirectory(options.directory, 'logging.directory');
+    const dest = path.join(options.directory, 'extraction.log');
+    const file = withFs(
+      'open',
+      dest,
+      () =>
+        pino.destination({
+          dest,
+          sync: true,
+          // Log lines can carry source names, counts and error text about patient tables.
+          mode: 0o640,
+        }),
+      'logging.directory',
+    );
     streams.push({ level: asLevel(options.level), stream: file });
   }
   streams.push({

@@ -29,7 +29,7 @@ export async function reconcile(
   if (pending.mode === 'incremental') {
     if (counted > accounted) {
       throw new ReconciliationError(
-        `source "${plan.name}": ${pending.rows} rows written but the source holds ${counted} in the extracted range`,
+        `source "${plan.name}": ${pending.rows} rows written${pending.skipped ? ` (and ${pending.skipped} in the lookback window already delivered)` : ''} but the source holds ${counted} in the extracted range`,
         {
           hint: 'rows were committed behind the extraction (raise extraction.settle_lag); re-extract with --fresh',
         },

@@ -1,13 +1,47 @@
 /**
- * The run summary: what a run did, per source. Written to results/runs/<run_id>.json for
- * `moh-etl status`, monitoring and the scheduler's catch-up logic.
+ * The run record: what a run did, per source and per phase. Written to results/runs/<run_id>.json
+ * for `moh-etl status`, monitoring, alerts and the scheduler's catch-up logic. Fields are only ever
+ * added (RECORD_VERSION says which shape a reader has).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { redactSecrets } from '../config/secret.js';
 import { writeFileAtomic } from '../write/atomic.js';
 
-export type SourceStatus = 'succeeded' | 'failed';
+export const RECORD_VERSION = 2;
+
+/** The pipeline's phases, in order. */
+export const PHASES = ['extract', 'validate', 'transform', 'load'] as const;
+export type Phase = (typeof PHASES)[number];
+
+export type SourceStatus = 'succeeded' | 'failed' | 'interrupted';
+export type RunStatus = 'succeeded' | 'failed' | 'interrupted';
+export type PhaseStatus = 'succeeded' | 'failed' | 'skipped' | 'interrupted';
+
+/** One phase of one source. */
+export interface PhaseRecord {
+  status: PhaseStatus;
+  rows_in: number;
+  rows_out: number;
+  duration_ms: number;
+  /** Validate: the source's verdict (ok | warning | error | critical). */
+  verdict?: string;
+  /** Validate: the checks that did not pass (no values, no samples: counts and messages only). */
+  checks?: FailedCheck[];
+  /** Why the phase was skipped or failed, in one line. */
+  note?: string;
+  error?: string;
+}
+
+export interface FailedCheck {
+  id: string;
+  kind: string;
+  severity: string;
+  status: string;
+  failed: number;
+  rows: number;
+  message: string;
+}
 
 export interface SourceResult {
   source: string;
@@ -15,6 +49,7 @@ export interface SourceResult {
   run_id?: string;
   status: SourceStatus;
   mode: string;
+  /** Rows extracted (committed to part files), including parts committed by an earlier attempt. */
   rows: number;
   files: string[];
   manifest?: string;
@@ -24,17 +59,38 @@ export interface SourceResult {
   warnings?: string[];
   error?: string;
   hint?: string;
+  /** Per phase, in the order they ran (absent for a plain `extract`). */
+  phases?: Partial<Record<Phase, PhaseRecord>>;
+  /** Rows re-read inside the lookback window, and how many of them were new or changed (delivered). */
+  lookback?: { window_rows: number; delivered: number; skipped: number };
 }
 
 export interface RunSummary {
+  record_version?: number;
   run_id: string;
+  /** The command that ran: extract | run | validate. */
   command: string;
-  status: 'succeeded' | 'failed';
+  /** What started it: a person at a terminal, the scheduler, or a program using the library. */
+  trigger?: 'cli' | 'schedule' | 'library';
+  /** The scheduled job, when the run belongs to one. */
+  job?: string;
+  status: RunStatus;
+  exit_code?: number;
   started_at: string;
   finished_at: string;
+  duration_ms?: number;
   range?: { start: string; end: string };
+  /** The phases this run was asked to run. */
+  phases?: Phase[];
   sources: SourceResult[];
+  /** Where the validation reports are (directory, and the HTML report when written). */
+  reports?: { directory: string; html?: string };
+  error?: string;
+  hint?: string;
 }
+
+/** The run record by its other name; the file is results/runs/<run_id>.json. */
+export type RunRecord = RunSummary;
 
 export const RUNS_DIR = 'results/runs';
 

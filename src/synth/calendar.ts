@@ -96,6 +96,25 @@ export function formatUtc(us: number): string {
 let lastUtc = NaN;
 let lastUtcText = '';
 
+/**
+ * Microseconds since the epoch for a canonical timestamp (`YYYY-MM-DDTHH:MM:SS[.ffffff][Z]`, the
+ * form {@link formatUtc} and {@link formatLocal} write); the `Z` is ignored, so a naive value gives
+ * wall-clock microseconds. Throws a plain Error (without the value) when malformed.
+ */
+export function parseInstant(value: string): number {
+  const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?Z?$/.exec(value);
+  if (!m) throw new Error('expected a timestamp as YYYY-MM-DDTHH:MM:SS.ffffff');
+  const [, date, h, min, s, frac] = m;
+  const micros = Number((frac ?? '').padEnd(6, '0'));
+  return (
+    parseDate(date!) * US_PER_DAY +
+    Number(h) * US_PER_HOUR +
+    Number(min) * US_PER_MINUTE +
+    Number(s) * US_PER_SECOND +
+    micros
+  );
+}
+
 export function localToUtc(localUs: number): number {
   return localUs - SGT_OFFSET_US;
 }

@@ -89,9 +89,13 @@ export async function createDemoDatabase(
 
 /**
  * Appends `days` days to a demo database created by {@link createDemoDatabase}, continuing
- * exactly where it stopped (state from `_moh_demo_meta`), and updates a deterministic sample of
- * existing patients, attendances and lab results with `updated_at` on the new days. New days keep
- * the database's dirty rate. One transaction.
+ * exactly where it stopped (state from `_moh_demo_meta`). On each open day it also changes
+ * existing data, deterministically: a few late lab results of the previous open day, stamped
+ * behind the table's max `updated_at` but with new ids; hard deletes of ~0.5% of a day's
+ * medications and lab results among the last few days; updates of a sample of patients,
+ * attendances and lab results with `updated_at` on the new day. The result reports `counts`,
+ * `late`, `deleted` and `updated` per table. New days keep the database's dirty rate (late rows
+ * are clean). One transaction.
  *
  * Throws a plain Error when the database is not a demo database, or when the advanced timeline
  * would end after yesterday in Singapore.
@@ -106,17 +110,27 @@ export async function advanceDemo(
   const state = await readState(store, days, config.now ?? new Date());
   const tuning = tuningFor(target, config);
   const source = useWorker(target, config)
-    ? workerSource({ mode: 'continue', state, days, tuning, dayEvents: true, flushBytes: FLUSH_BYTES })
-    : inProcessSource(continueTimeline(state, days, tuning), true);
+    ? workerSource({
+        mode: 'continue',
+        state,
+        days,
+        lateRows: true,
+        tuning,
+        dayEvents: true,
+        flushBytes: FLUSH_BYTES,
+      })
+    : inProcessSource(continueTimeline(state, days, tuning, { lateRows: true }), true);
   return advanceDatabase(store, state, source, started);
 }
 
 export { generate, continueTimeline, resolveOptions, assertTimelineInPast, DEFAULT_OPTIONS } from './run.js';
-export type { SynthOptions, ResolvedSynthOptions, SynthRun, ChunkTuning } from './run.js';
+export type { SynthOptions, ResolvedSynthOptions, SynthRun, ChunkTuning, ContinueOptions } from './run.js';
 export type { SynthChunk, SynthState } from './generator.js';
 export { attendanceCount, initialPatients, WEEKDAY_ATTENDANCES, PATIENTS_PER_SCALE } from './generator.js';
 export type { NextIds } from './encounters.js';
 export type { LoadResult, LoadTimings } from './load.js';
+export { lateLabCount, LATE_LAB_RATE, MIN_LATE_LABS } from './late.js';
+export { DELETABLE, DELETE_RATE } from './deletes.js';
 export type { DirtyReport, DefectEntry, DefectKind } from './dirty.js';
 export { dirtyNullableColumns, MAX_KEYS_PER_ENTRY, FUTURE_SHIFT_DAYS } from './dirty.js';
 export { nricCheckLetter, isValidNric } from './nric.js';

@@ -111,3 +111,12 @@ export class Weighted<T> {
     return this.items[lo]!;
   }
 }
+
+/** `k` distinct integers drawn uniformly from [lo, hi] (fewer when the range is smaller), ascending. */
+export function sampleDistinct(rng: Rng, lo: number, hi: number, k: number): number[] {
+  if (hi < lo) return [];
+  const n = Math.min(k, hi - lo + 1);
+  const picked = new Set<number>();
+  while (picked.size < n) picked.add(rng.int(lo, hi));
+  return [...picked].sort((a, b) => a - b);
+}

@@ -11,6 +11,7 @@ import {
   type SynthState,
 } from './generator.js';
 import type { NextIds } from './encounters.js';
+import { lateLabCount } from './late.js';
 import { Population } from './population.js';
 import { SOURCE_TABLES, type SourceTable } from './tables.js';
 
@@ -106,6 +107,7 @@ class Run implements SynthRun {
     readonly days: number,
     private readonly initial: boolean,
     tuning: ChunkTuning,
+    private readonly lateRows = false,
   ) {
     this.ctx = {
       state,
@@ -134,7 +136,11 @@ class Run implements SynthRun {
     this.used = true;
     if (this.initial) yield* generateInitial(this.ctx);
     for (let d = this.firstDay; d < this.firstDay + this.days; d++) {
-      this.dayStartIds.set(d, { ...this.ctx.state.nextIds });
+      const state = this.ctx.state;
+      this.dayStartIds.set(d, { ...state.nextIds });
+      // The day's late lab results (inserted by advanceDemo) take the ids before its own.
+      if (this.lateRows)
+        state.nextIds.lab_result_id += lateLabCount(state.seed, state.scale, parseDate(state.startDate), d);
       yield* generateDay(this.ctx, d, this.blockSize);
     }
   }
@@ -161,9 +167,24 @@ export function generate(options: SynthOptions = {}, tuning: ChunkTuning = {}): 
   return new Run(state, new Population(o.seed, parseDate(o.startDate)), 0, o.days, true, tuning);
 }
 
-/** Continues a timeline from a saved state with `days` more days (the state object is advanced). */
-export function continueTimeline(state: SynthState, days: number, tuning: ChunkTuning = {}): SynthRun {
+/** How a timeline continues. */
+export interface ContinueOptions {
+  /**
+   * Reserve, at the start of each day, the `lab_result_id`s of the day's late lab results
+   * ({@link lateLabCount}), which the caller inserts (advanceDemo does). Default false: the rows
+   * are then exactly those `generate` gives for the same days.
+   */
+  lateRows?: boolean;
+}
+
+/** Continues a timeline from a saved state with `days` more days (the given state is not modified). */
+export function continueTimeline(
+  state: SynthState,
+  days: number,
+  tuning: ChunkTuning = {},
+  options: ContinueOptions = {},
+): SynthRun {
   if (!Number.isInteger(days) || days < 1) throw new Error(`days must be a positive integer, got ${days}`);
   const pop = Population.rebuild(state.seed, parseDate(state.startDate), state.nextIds.patient_id - 1);
-  return new Run(structuredClone(state), pop, state.daysGenerated, days, false, tuning);
+  return new Run(structuredClone(state), pop, state.daysGenerated, days, false, tuning, options.lateRows);
 }

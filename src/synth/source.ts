@@ -79,6 +79,8 @@ export type WorkerJob =
       mode: 'continue';
       state: SynthState;
       days: number;
+      /** See ContinueOptions.lateRows. */
+      lateRows: boolean;
       tuning: ChunkTuning;
       dayEvents: boolean;
       flushBytes: number;

@@ -59,6 +59,11 @@ export class MysqlStore implements DemoStore {
     return mysqlDateTime(value);
   }
 
+  timestampText(expr: string, zone: 'utc' | 'naive'): string {
+    // DATETIME(6) holds UTC wall clock for UTC columns (see ddl.ts): no conversion, only the Z.
+    return `DATE_FORMAT(${expr}, '%Y-%m-%dT%H:%i:%s.%f${zone === 'utc' ? 'Z' : ''}')`;
+  }
+
   async begin(): Promise<void> {
     await this.conn.query("SET time_zone = '+00:00'");
     const [rows] = await this.conn.query('SELECT @@max_allowed_packet AS m');

@@ -105,6 +105,12 @@ export class PostgresStore implements DemoStore {
     return value;
   }
 
+  timestampText(expr: string, zone: 'utc' | 'naive'): string {
+    return zone === 'utc'
+      ? `to_char((${expr}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`
+      : `to_char(${expr}, 'YYYY-MM-DD"T"HH24:MI:SS.US')`;
+  }
+
   async begin(): Promise<void> {
     await this.client.query('BEGIN');
     await this.client.query('SET LOCAL synchronous_commit = off');

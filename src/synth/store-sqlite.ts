@@ -50,6 +50,10 @@ export class SqliteStore implements DemoStore {
     return value;
   }
 
+  timestampText(expr: string): string {
+    return expr; // stored as the canonical text already
+  }
+
   async begin(): Promise<void> {
     // Pragmas cannot change inside a transaction: set them first, restore after commit/rollback.
     const [sync] = (await this.query('PRAGMA synchronous')) as { synchronous: number }[];

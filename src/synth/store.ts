@@ -19,6 +19,12 @@ export interface DemoStore {
   param(n: number): string;
   /** A canonical UTC timestamp string as this dialect wants it bound. */
   utc(value: string): unknown;
+  /**
+   * SQL turning a timestamp expression into its canonical text (`YYYY-MM-DDTHH:MM:SS.ffffff`, with
+   * `Z` for `utc`), so values read back never go through a driver's Date conversion (ms precision,
+   * and for MySQL the client's local zone).
+   */
+  timestampText(expr: string, zone: 'utc' | 'naive'): string;
   begin(): Promise<void>;
   commit(): Promise<void>;
   rollback(): Promise<void>;

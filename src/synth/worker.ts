@@ -15,7 +15,7 @@ function main(job: WorkerJob, credits: Int32Array): void {
   const run =
     job.mode === 'create'
       ? generate(job.options, job.tuning)
-      : continueTimeline(job.state, job.days, job.tuning);
+      : continueTimeline(job.state, job.days, job.tuning, { lateRows: job.lateRows });
   const pending = new Map<SourceTable, { parts: string[]; bytes: number; rows: number }>();
   const encoder = new TextEncoder();
   const text = new Map(SOURCE_TABLES.map((t) => [t, textColumns(t)]));

@@ -4,8 +4,10 @@
  * run with the trailing median of comparable earlier runs (same scope kind: a daily increment is
  * not compared with a full refresh).
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { ensureDirectory } from '../write/atomic.js';
+import { withFs } from '../write/fs-failure.js';
 import type { CheckStatus } from './result.js';
 
 export interface MetricsEntry {
@@ -41,8 +43,9 @@ export class MetricsStore {
   }
 
   append(entry: MetricsEntry): void {
-    mkdirSync(this.directory, { recursive: true });
-    appendFileSync(this.#file(entry.source), JSON.stringify(entry) + '\n', { mode: 0o640 });
+    ensureDirectory(this.directory, 'validation.metrics_dir');
+    const file = this.#file(entry.source);
+    withFs('append to', file, () => appendFileSync(file, JSON.stringify(entry) + '\n', { mode: 0o640 }));
   }
 }
 

@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { OutputError } from '../errors.js';
+import { outputFailure } from './fs-failure.js';
 import type { CommittedPart } from './writer.js';
 
 export class AtomicFile {
@@ -26,7 +27,7 @@ export class AtomicFile {
   }
 
   static async create(finalPath: string, mode: number): Promise<AtomicFile> {
-    mkdirSync(path.dirname(finalPath), { recursive: true, mode: 0o750 });
+    ensureDirectory(path.dirname(finalPath));
     // pid alone is not unique: a process killed mid-write leaves its temp file, and a later process
     // may get the same pid (containers restart at low pids).
     const unique = `${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -37,7 +38,8 @@ export class AtomicFile {
       await handle.chmod(mode);
       return new AtomicFile(finalPath, handle, tempPath);
     } catch (e) {
-      throw new OutputError(`cannot create ${tempPath}: ${(e as Error).message}`, { cause: e });
+      await rm(tempPath, { force: true }).catch(() => undefined);
+      throw outputFailure(e, 'create', tempPath);
     }
   }
 
@@ -50,15 +52,24 @@ export class AtomicFile {
     if (buf.length === 0) return;
     this.#hash.update(buf);
     this.#bytes += buf.length;
-    await this.#handleOrThrow().write(buf);
+    try {
+      await this.#handleOrThrow().write(buf);
+    } catch (e) {
+      throw outputFailure(e, 'write', this.finalPath);
+    }
   }
 
   async commit(rows: number): Promise<CommittedPart> {
     const handle = this.#handleOrThrow();
-    await handle.sync();
-    await handle.close();
-    this.#handle = undefined;
-    await rename(this.tempPath, this.finalPath);
+    try {
+      await handle.sync();
+      await handle.close();
+      this.#handle = undefined;
+      await rename(this.tempPath, this.finalPath);
+    } catch (e) {
+      await this.abort();
+      throw outputFailure(e, 'write', this.finalPath);
+    }
     await syncDirectory(path.dirname(this.finalPath));
     return { path: this.finalPath, rows, bytes: this.#bytes, sha256: this.#hash.digest('hex') };
   }
@@ -84,6 +95,18 @@ export async function writeFileAtomic(finalPath: string, content: string, mode: 
   } catch (e) {
     await file.abort();
     throw e;
+  }
+}
+
+/**
+ * mkdir -p with mode 0750 (the umask can only narrow it): directories hold patient data. A file in
+ * the way, a read-only mount or a full disk becomes an OutputError naming the path.
+ */
+export function ensureDirectory(dir: string, setting?: string): void {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o750 });
+  } catch (e) {
+    throw outputFailure(e, 'create directory', dir, setting);
   }
 }
 

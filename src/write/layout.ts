@@ -4,7 +4,7 @@
  * plus `_manifest.json`, written last and atomically. A run directory without a manifest did not
  * finish; readers should ignore it.
  */
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { CommittedPartRecord, StoredValue } from '../extract/state.js';
 import type { ColumnSpec } from '../schema/column-types.js';
@@ -87,4 +87,42 @@ export function removeUncommitted(dir: string, committed: CommittedPartRecord[])
   const removed = readdirSync(dir).filter((f) => !keep.has(f));
   for (const f of removed) rmSync(path.join(dir, f), { force: true, recursive: true });
   return removed;
+}
+
+/**
+ * A run directory read back from a state file must be where this source's runs are written:
+ * `<output>/<source>/extract_date=YYYY-MM-DD/<run_id>`, symlinks resolved. Resume deletes files in
+ * it, so a hand-edited or stale path elsewhere is refused. Returns a reason, or undefined when safe.
+ */
+export function foreignRunDirectory(
+  dir: string,
+  outputDir: string,
+  source: string,
+  runId: string,
+): string | undefined {
+  const real = (p: string) => realExisting(path.resolve(p));
+  const rel = path.relative(real(outputDir), real(dir));
+  const parts = rel.split(path.sep);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return `it is outside output.directory (${outputDir})`;
+  if (
+    parts.length !== 3 ||
+    parts[0] !== source ||
+    !/^extract_date=\d{4}-\d{2}-\d{2}$/.test(parts[1]!) ||
+    parts[2] !== runId
+  )
+    return `it is not ${source}/extract_date=…/${runId} under output.directory`;
+  return undefined;
+}
+
+/** realpath of the longest existing prefix of `p`, with the rest appended. */
+function realExisting(p: string): string {
+  let head = p;
+  const tail: string[] = [];
+  while (!existsSync(head)) {
+    const parent = path.dirname(head);
+    if (parent === head) break;
+    tail.unshift(path.basename(head));
+    head = parent;
+  }
+  return path.join(realpathSync(head), ...tail);
 }

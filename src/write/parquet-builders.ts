@@ -2,7 +2,14 @@
 import { Bool, DateDay, Decimal, Float64, Int32, Int64, TimestampMicrosecond } from 'apache-arrow';
 import type { ColumnSpec, Row } from '../schema/column-types.js';
 import { Builder, FixedBuilder, grow } from './parquet-builder.js';
-import { parseDate, putDecimal128, putInt64, putTimestampMicros, ValueError } from './parquet-values.js';
+import {
+  parseDate,
+  putDecimal128,
+  putInt64,
+  putTimestampMicros,
+  shape,
+  ValueError,
+} from './parquet-values.js';
 
 export class Int32Builder extends FixedBuilder<Int32> {
   constructor(spec: ColumnSpec) {
@@ -14,7 +21,7 @@ export class Int32Builder extends FixedBuilder<Int32> {
     for (let r = start, i = at; r < end; r++, i++) {
       const v = rows[r]![col];
       if (this.isNull(v, i)) continue;
-      if (typeof v !== 'number' || (v | 0) !== v) throw new ValueError(`${String(v)} is not an int32`);
+      if (typeof v !== 'number' || (v | 0) !== v) throw new ValueError(`${shape(v)} is not an int32`);
       words[i] = v;
     }
   }
@@ -32,8 +39,7 @@ export class Int64Builder extends FixedBuilder<Int64> {
     for (let r = start, i = at; r < end; r++, i++) {
       const v = rows[r]![col];
       if (this.isNull(v, i)) continue;
-      if (typeof v !== 'string' && typeof v !== 'number')
-        throw new ValueError(`${String(v)} is not an int64`);
+      if (typeof v !== 'string' && typeof v !== 'number') throw new ValueError(`${shape(v)} is not an int64`);
       putInt64(this.words, this.big, i, v);
     }
   }
@@ -53,7 +59,7 @@ export class DecimalBuilder extends FixedBuilder<Decimal> {
       const v = rows[r]![col];
       if (this.isNull(v, i)) continue;
       if (typeof v !== 'string' && typeof v !== 'number')
-        throw new ValueError(`${String(v)} is not a decimal`);
+        throw new ValueError(`${shape(v)} is not a decimal`);
       putDecimal128(this.words, this.big, i, v, precision, scale);
     }
   }
@@ -72,7 +78,7 @@ export class DateBuilder extends FixedBuilder<DateDay> {
     for (let r = start, i = at; r < end; r++, i++) {
       const v = rows[r]![col];
       if (this.isNull(v, i)) continue;
-      if (typeof v !== 'string') throw new ValueError(`${String(v)} is not a date`);
+      if (typeof v !== 'string') throw new ValueError(`${shape(v)} is not a date`);
       words[i] = parseDate(v);
     }
   }
@@ -93,7 +99,7 @@ export class TimestampBuilder extends FixedBuilder<TimestampMicrosecond> {
     for (let r = start, i = at; r < end; r++, i++) {
       const v = rows[r]![col];
       if (this.isNull(v, i)) continue;
-      if (typeof v !== 'string') throw new ValueError(`${String(v)} is not a timestamp`);
+      if (typeof v !== 'string') throw new ValueError(`${shape(v)} is not a timestamp`);
       putTimestampMicros(this.words, i, v, this.utc);
     }
   }
@@ -113,7 +119,7 @@ export class Float64Builder extends Builder<Float64> {
     for (let r = start, i = at; r < end; r++, i++) {
       const v = rows[r]![col];
       if (this.isNull(v, i)) continue;
-      if (typeof v !== 'number') throw new ValueError(`${String(v)} is not a float64`);
+      if (typeof v !== 'number') throw new ValueError(`${shape(v)} is not a float64`);
       data[i] = v;
     }
   }
@@ -136,7 +142,7 @@ export class BoolBuilder extends Builder<Bool> {
     for (let r = start, i = at; r < end; r++, i++) {
       const v = rows[r]![col];
       if (this.isNull(v, i)) continue;
-      if (typeof v !== 'boolean') throw new ValueError(`${String(v)} is not a boolean`);
+      if (typeof v !== 'boolean') throw new ValueError(`${shape(v)} is not a boolean`);
       if (v) bits[i >> 3]! |= 1 << (i & 7);
     }
   }

@@ -13,6 +13,21 @@ export class ValueError extends Error {
   override name = 'ValueError';
 }
 
+/**
+ * What a rejected value looks like, without the value: error messages reach consoles, logs, run
+ * records and state files, and a cell can hold an NRIC. "text of 9 characters (letters and digits)".
+ */
+export function shape(v: unknown): string {
+  if (v === null || v === undefined) return 'NULL';
+  if (typeof v !== 'string') return typeof v === 'object' ? 'binary value' : `${typeof v}`;
+  const kinds = [
+    /[0-9]/.test(v) && 'digits',
+    /[A-Za-z]/.test(v) && 'letters',
+    /[^0-9A-Za-z]/.test(v) && 'other characters',
+  ].filter(Boolean);
+  return `text of ${v.length} character${v.length === 1 ? '' : 's'}${kinds.length ? ` (${kinds.join(', ')})` : ''}`;
+}
+
 const TWO_32 = 4294967296;
 const TWO_26 = 67108864;
 const INT_TEXT = /^[-+]?\d+$/;
@@ -54,7 +69,7 @@ function shortInteger(s: string): number {
 /** An int64 as canonical decimal text ("-9223372036854775808") or a safe integer number. */
 export function putInt64(words: Int32Array, big: BigInt64Array, i: number, v: string | number): void {
   if (typeof v === 'number') {
-    if (!Number.isSafeInteger(v)) throw new ValueError(`${v} is not an exact integer`);
+    if (!Number.isSafeInteger(v)) throw new ValueError('a number that is not an exact integer');
     putSafeInt64(words, i, v);
     return;
   }
@@ -63,9 +78,9 @@ export function putInt64(words: Int32Array, big: BigInt64Array, i: number, v: st
     putSafeInt64(words, i, n);
     return;
   }
-  if (!INT_TEXT.test(v)) throw new ValueError(`"${v}" is not an integer`);
+  if (!INT_TEXT.test(v)) throw new ValueError(`${shape(v)} is not an integer`);
   const b = BigInt(v);
-  if (b !== BigInt.asIntN(64, b)) throw new ValueError(`${v} is outside the int64 range`);
+  if (b !== BigInt.asIntN(64, b)) throw new ValueError('an integer outside the int64 range');
   big[i] = b;
 }
 
@@ -92,17 +107,20 @@ export function putDecimal128(
     return;
   }
   const m = DECIMAL_TEXT.exec(text);
-  if (!m || (m[2] === '' && (m[3] ?? '') === '')) throw new ValueError(`"${text}" is not a decimal number`);
+  if (!m || (m[2] === '' && (m[3] ?? '') === ''))
+    throw new ValueError(`${shape(text)} is not a decimal number`);
   const negative = m[1] === '-';
   const whole = m[2]!.replace(/^0+/, '');
   let fraction = m[3] ?? '';
   if (fraction.length > scale) {
     if (!/^0*$/.test(fraction.slice(scale)))
-      throw new ValueError(`${text} has more than ${scale} fraction digits (decimal(${precision},${scale}))`);
+      throw new ValueError(
+        `a number with more than ${scale} fraction digits (decimal(${precision},${scale}))`,
+      );
     fraction = fraction.slice(0, scale);
   }
   if (whole.length > precision - scale)
-    throw new ValueError(`${text} does not fit decimal(${precision},${scale})`);
+    throw new ValueError(`a number too large for decimal(${precision},${scale})`);
   const digits = whole + fraction.padEnd(scale, '0');
   if (digits.length <= 15) {
     const n = digits === '' ? 0 : negative ? -Number(digits) : Number(digits);
@@ -156,12 +174,12 @@ function shortDecimal(s: string, precision: number, scale: number): number {
 
 /** A JS number as plain decimal text (no exponent), for decimal columns fed numbers. */
 function numberText(n: number): string {
-  if (!Number.isFinite(n)) throw new ValueError(`${n} is not a decimal number`);
+  if (!Number.isFinite(n)) throw new ValueError('a non-finite number is not a decimal number');
   const s = String(n);
   if (!/e/i.test(s)) return s;
   // Exponent form: exact digits via toFixed/BigInt only for integers; fractions this small are rejected.
   if (Number.isInteger(n)) return BigInt(n).toString();
-  throw new ValueError(`${n} cannot be written as an exact decimal`);
+  throw new ValueError('a number that cannot be written as an exact decimal');
 }
 
 /** Digits at s[start, start+len) as a number, or -1 if any is not a digit. */
@@ -201,7 +219,7 @@ export function civilDays(s: string): number {
 /** "YYYY-MM-DD" as days since 1970-01-01. */
 export function parseDate(s: string): number {
   const days = s.length === 10 ? civilDays(s) : NaN;
-  if (days !== days) throw new ValueError(`"${s}" is not a YYYY-MM-DD calendar date`);
+  if (days !== days) throw new ValueError(`${shape(s)} is not a YYYY-MM-DD calendar date`);
   return days;
 }
 
@@ -233,13 +251,15 @@ export function wallMicros(s: string, end: number): number {
 export function putTimestampMicros(words: Int32Array, i: number, s: string, utc: boolean): void {
   const end = utc ? s.length - 1 : s.length;
   if (utc !== (s.charCodeAt(s.length - 1) === 90) /* Z */)
-    throw new ValueError(`"${s}" is not a ${utc ? 'UTC ("…Z")' : 'naive'} timestamp`);
+    throw new ValueError(`${shape(s)} is not a ${utc ? 'UTC ("…Z")' : 'naive'} timestamp`);
   const days = civilDays(s);
   const micros = wallMicros(s, end);
   if (days !== days || micros !== micros)
-    throw new ValueError(`"${s}" is not a YYYY-MM-DDTHH:MM:SS[.ffffff] timestamp`);
+    throw new ValueError(`${shape(s)} is not a YYYY-MM-DDTHH:MM:SS[.ffffff] timestamp`);
   if (end > 26 && digitsAt(s, 26, end - 26) !== 0)
-    throw new ValueError(`"${s}": Parquet stores microseconds; the fraction would be truncated`);
+    throw new ValueError(
+      'a timestamp finer than microseconds: Parquet stores microseconds and the fraction would be truncated',
+    );
   // days·86,400,000,000 + micros = (days·1,350,000,000)·64 + micros, with days·1.35e9 < 2⁵³.
   const a = days * 1_350_000_000;
   let hi = Math.floor(a / TWO_26);

@@ -276,7 +276,13 @@ describeEachDialect(
     });
 
     /** 100 old rows, extracted once so the watermark sits on them. */
-    async function seeded(name: string, settleLag: string, output: Record<string, unknown> = {}) {
+    /** The settle lag alone: no lookback window (the default one is tested on its own below). */
+    async function seeded(
+      name: string,
+      settleLag: string,
+      output: Record<string, unknown> = {},
+      lookback = '0s',
+    ) {
       const d = dialectSql(db.dialect);
       await createTable(db, name);
       await insertRows(
@@ -293,7 +299,7 @@ describeEachDialect(
         path.join(dir.path, name),
         connection(),
         name,
-        { batch_size: 20, settle_lag: settleLag },
+        { batch_size: 20, settle_lag: settleLag, lookback },
         output,
       );
       expect(only(await extract(loaded, name))).toMatchObject({ status: 'succeeded', rows: 100 });
@@ -371,6 +377,32 @@ describeEachDialect(
       log(
         'lag 0s, late row committed after the run: missed; both runs succeeded; only a data comparison shows it',
       );
+    });
+
+    it('no settle lag but the default lookback (1h): the row committed late is delivered by the next run', async () => {
+      const { d, loaded } = await seeded('lookedback', '0s', {}, '1h');
+      await late.exec(d.begin);
+      await late.exec(
+        `INSERT INTO lookedback (id, updated_at, payload) VALUES (?, ${db.dialect === 'postgres' ? 'now()' : d.now}, ?)`,
+        [1000, 'late'],
+      );
+      await sleep(20);
+      for (const id of [1001, 1002, 1003])
+        await db.exec(`INSERT INTO lookedback (id, updated_at, payload) VALUES (?, ${d.now}, ?)`, [
+          id,
+          'after',
+        ]);
+      const during = await extract(loaded, 'lookedback');
+      expect(only(during)).toMatchObject({ status: 'succeeded', rows: 3 });
+      await late.exec('COMMIT');
+      const next = await extract(loaded, 'lookedback');
+      // The window behind the watermark is read again: the late row is new there, the rest known.
+      expect(only(next)).toMatchObject({ status: 'succeeded', rows: 1 });
+      expect(next.sources[0]!.lookback).toMatchObject({ delivered: 1 });
+      const rows = deliveredRows(loaded, 'lookedback');
+      const table = await tableRows(db, 'lookedback');
+      expect(diff(table, latestById(rows).latest)).toEqual([]);
+      expect(latestById(rows).repeated).toEqual([]);
     });
 
     it('control, no settle lag: a row committed behind a running extraction fails its reconciliation', async () => {

@@ -89,9 +89,16 @@ describeEachDialect(
     it('the server kills the session: retried from the last checkpoint, every row exactly once', async () => {
       const loaded = writeProject(dir.path, connection(), {
         sources: { items: { primary_key: ['id'], mode: 'full' } },
-        queries: { items: 'SELECT id, label FROM items' },
-        extraction: { batch_size: 100, retry: { attempts: 5, min_delay: '50ms', max_delay: '200ms' } },
-        output: { part_rows: 1000 },
+        // An expensive no-op per row (hashing a long text, then taking none of it) keeps each batch
+        // of 5,000 rows in the server long enough for a kill to land while it runs.
+        queries: {
+          items:
+            connection().dialect === 'postgres'
+              ? 'SELECT id, label || substr(md5(repeat(label, 300)), 1, 0) AS label FROM items'
+              : 'SELECT id, CONCAT(label, SUBSTRING(SHA2(REPEAT(label, 300), 256), 1, 0)) AS label FROM items',
+        },
+        extraction: { batch_size: 5000, retry: { attempts: 5, min_delay: '50ms', max_delay: '200ms' } },
+        output: { part_rows: 5000 },
       });
       const lines: string[] = [];
       const log = pino(
@@ -101,21 +108,26 @@ describeEachDialect(
       const store = new StateStore(path.join(dir.path, 'data/state'));
       const retries = () =>
         lines.filter((l) => l.includes('transient error; resuming from the last checkpoint')).length;
-      let done = false;
       const admin = await sessionKiller(connection());
-      const killer = (async () => {
-        // Once a few parts are checkpointed, kill the extractor mid-query, twice, some parts apart.
-        // A kill can land just after a query finished (the pool then drops the dead connection
-        // quietly), so count the retries the extractor reports, not the kills.
-        while (!done && retries() < 2) {
-          await new Promise((r) => setTimeout(r, 2));
-          const parts = store.read('items').pending?.parts.length ?? 0;
-          if (parts >= 3 + 8 * retries()) await admin.killActive();
-        }
-        await admin.end();
-      })();
-      const summary = await runExtract(loaded, { sources: ['items'] }, log).finally(() => (done = true));
-      await killer;
+      // Kill the extractor's session from inside its own batch loop: while a batch is being
+      // written the next one (5,000 rows) is already running in the server (prefetch), so a kill
+      // lands mid-query. From the second batch on, until two kills have landed (a kill that comes
+      // just after the query finished is dropped quietly by the pool, and is simply tried again).
+      let batches = 0;
+      const killRunning = async () => {
+        for (let i = 0; i < 200 && (await admin.killActive()) === 0; i++)
+          await new Promise((r) => setImmediate(r));
+      };
+      const summary = await runExtract(
+        loaded,
+        {
+          sources: ['items'],
+          batchObserver: () => async () => {
+            if (++batches >= 2 && retries() < 2) await killRunning();
+          },
+        },
+        log,
+      ).finally(() => admin.end());
       expect(retries()).toBeGreaterThanOrEqual(2);
       expect(summary.sources[0]).toMatchObject({ status: 'succeeded', rows: ROWS });
       const ids = summary.sources[0]!.files.flatMap((f) => csvRows(f).map((r) => Number(r[0])));

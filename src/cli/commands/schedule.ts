@@ -19,7 +19,7 @@ export function scheduleCommand(flags: CommonFlags & { list?: boolean }, out: Ou
         n,
         s.cron,
         s.timezone,
-        s.mode,
+        s.mode ?? 'per source',
         s.sources?.join(' ') ?? 'all',
         s.enabled ? 'yes' : 'no',
       ]),

@@ -4,9 +4,11 @@
  * is unique, and files are created exclusively (`wx`), so an earlier run's samples are never
  * overwritten.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SourceReport } from '../result.js';
+import { ensureDirectory } from '../../write/atomic.js';
+import { withFs } from '../../write/fs-failure.js';
 import { renderHtml } from './html.js';
 
 export interface WrittenReports {
@@ -22,14 +24,21 @@ export function writeReports(
   html: boolean,
 ): WrittenReports {
   const directory = path.join(reportDir, runId);
-  mkdirSync(directory, { recursive: true });
+  ensureDirectory(directory, 'validation.report_dir');
+  const write = (file: string, text: string) =>
+    withFs(
+      'write',
+      file,
+      () => writeFileSync(file, text, { flag: 'wx', mode: 0o640 }),
+      'validation.report_dir',
+    );
   const json = reports.map((r) => {
     const file = path.join(directory, `${r.source}.json`);
-    writeFileSync(file, JSON.stringify(r, null, 2) + '\n', { flag: 'wx', mode: 0o640 });
+    write(file, JSON.stringify(r, null, 2) + '\n');
     return file;
   });
   if (!html) return { directory, json };
   const file = path.join(directory, 'report.html');
-  writeFileSync(file, renderHtml(runId, reports), { flag: 'wx', mode: 0o640 });
+  write(file, renderHtml(runId, reports));
   return { directory, json, html: file };
 }

@@ -38,7 +38,9 @@ describe('SQLite demo database', () => {
     expect(created.days).toBe(5);
     expect([created.firstDate, created.lastDate]).toEqual(['2025-03-03', '2025-03-07']);
     expect(created.dirty.total).toBe(0);
-    expect(Object.values(created.updated).every((n) => n === 0)).toBe(true);
+    for (const changed of [created.updated, created.deleted, created.late]) {
+      expect(Object.values(changed).every((n) => n === 0)).toBe(true);
+    }
 
     // Stored representation: booleans 0/1, timestamps as ISO text, pragmas restored.
     expect(db.prepare('SELECT DISTINCT is_active FROM polyclinics').pluck().all()).toEqual([1]);
@@ -73,7 +75,9 @@ describe('SQLite demo database', () => {
     const advanced = await advanceDemo({ dialect: 'sqlite', db }, 2, { now });
     expect([advanced.firstDate, advanced.lastDate]).toEqual(['2025-03-08', '2025-03-09']);
     const after = counts(db);
-    for (const t of SOURCE_TABLES) expect(after[t]).toBe(before[t]! + advanced.counts[t]);
+    for (const t of SOURCE_TABLES) {
+      expect(after[t]).toBe(before[t]! + advanced.counts[t] + advanced.late[t] - advanced.deleted[t]);
+    }
     expect(advanced.counts.attendances).toBeGreaterThan(0); // Saturday is open, Sunday is not
     for (const t of ['patients', 'attendances', 'lab_results'] as const) {
       expect(advanced.updated[t]).toBeGreaterThan(0);

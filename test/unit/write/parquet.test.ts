@@ -209,10 +209,10 @@ describe('Parquet writer', () => {
     [
       t.decimal(38, 6),
       '1.0000001',
-      /column "v" \(decimal\), row 2 of the part: 1.0000001 has more than 6 fraction digits/,
+      /column "v" \(decimal\), row 2 of the part: a number with more than 6 fraction digits/,
     ],
-    [t.decimal(5, 2), '1234.5', /does not fit decimal\(5,2\)/],
-    [t.decimal(38, 10), 'NaN', /"NaN" is not a decimal number/],
+    [t.decimal(5, 2), '1234.5', /a number too large for decimal\(5,2\)/],
+    [t.decimal(38, 10), 'NaN', /text of 3 characters \(letters\) is not a decimal number/],
     [t.int64(), '9223372036854775808', /outside the int64 range/],
     [t.int32(), 2 ** 31, /is not an int32/],
     [t.date(), '2025-02-29', /not a YYYY-MM-DD calendar date/],
@@ -221,7 +221,13 @@ describe('Parquet writer', () => {
   ])('refuses a value it cannot store exactly: %o %s', async (type, bad, message) => {
     const columns: ColumnSpec[] = [{ name: 'v', type, nullable: true }];
     const w = await parquetWriter.open(path.join(dir, 'bad.parquet'), columns, output());
-    await expect(w.write({ columns, rows: [[null], [bad]] })).rejects.toThrow(message);
+    const error = await w.write({ columns, rows: [[null], [bad]] }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(error?.message).toMatch(message);
+    // The message describes the value, never quotes it: a cell can hold an NRIC.
+    expect(error?.message).not.toContain(String(bad));
     await expect(w.commit()).rejects.toThrow(/failed earlier/);
     await w.abort();
     expect(readdirSync(dir)).toEqual([]);

@@ -136,6 +136,22 @@ export const mysqlDialect: Dialect<MysqlConnection> = {
   },
   limitRows: (sql, limit) => `${sql} LIMIT ${Math.trunc(limit)}`,
   quoteIdentifier: (name) => `\`${name.replace(/`/g, '``')}\``,
+  failureCodes: {
+    ER_ACCESS_DENIED_ERROR: 'auth',
+    ER_DBACCESS_DENIED_ERROR: 'permission',
+    ER_BAD_DB_ERROR: 'unknown-database',
+    ER_PARSE_ERROR: 'query',
+    ER_BAD_FIELD_ERROR: 'query',
+    ER_NO_SUCH_TABLE: 'query',
+    ER_SP_DOES_NOT_EXIST: 'query',
+    ER_TRUNCATED_WRONG_VALUE: 'data',
+    ER_TABLEACCESS_DENIED_ERROR: 'permission',
+    ER_COLUMNACCESS_DENIED_ERROR: 'permission',
+    ER_QUERY_TIMEOUT: 'timeout',
+    ER_STATEMENT_TIMEOUT: 'timeout',
+    '1969': 'timeout',
+    ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION: 'read-only',
+  },
   isTransient(error) {
     const code = errorCode(error);
     return (code !== undefined && TRANSIENT_ERRNO.has(code)) || isNetworkError(error);

@@ -111,6 +111,25 @@ export const postgresDialect: Dialect<PostgresConnection> = {
   },
   limitRows: (sql, limit) => `${sql} LIMIT ${Math.trunc(limit)}`,
   quoteIdentifier: (name) => `"${name.replace(/"/g, '""')}"`,
+  failureCodes: {
+    '28P01': 'auth',
+    '28000': 'auth',
+    '3D000': 'unknown-database',
+    '42601': 'query',
+    '42703': 'query',
+    '42P01': 'query',
+    '42883': 'query',
+    '42804': 'query',
+    '42P18': 'query',
+    '22P02': 'data',
+    '22007': 'data',
+    '22008': 'data',
+    '22003': 'data',
+    '22012': 'data',
+    '42501': 'permission',
+    '57014': 'timeout',
+    '25006': 'read-only',
+  },
   isTransient(error) {
     const code = errorCode(error);
     if (code && TRANSIENT_SQLSTATE.test(code)) return true;

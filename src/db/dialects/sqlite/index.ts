@@ -102,6 +102,14 @@ export const sqliteDialect: Dialect<SqliteConnection> = {
   },
   limitRows: (sql, limit) => `${sql} LIMIT ${Math.trunc(limit)}`,
   quoteIdentifier: (name) => `"${name.replace(/"/g, '""')}"`,
+  failureCodes: {
+    SQLITE_ERROR: 'query',
+    SQLITE_CANTOPEN: 'unknown-database',
+    SQLITE_NOTADB: 'unknown-database',
+    SQLITE_READONLY: 'read-only',
+    SQLITE_AUTH: 'permission',
+    SQLITE_PERM: 'permission',
+  },
   isTransient: (error) => errorCode(error) === 'SQLITE_BUSY',
 };
 
