@@ -72,6 +72,18 @@ export function problemsFromZod(src: YamlSource, issues: z.core.$ZodIssue[], roo
       }
       continue;
     }
+    if (issue.code === 'invalid_key') {
+      // A bad name under a record (a source called "constructor"): the key's own problem, at the key.
+      const path = issue.path;
+      const inner = issue.issues.map((i) => i.message).join('; ');
+      out.push({
+        file: src.file,
+        line: lineOf(src, path, true),
+        path: formatPath(path),
+        message: `invalid name: ${inner.startsWith('expected') || inner.includes('reserved') ? inner : `expected ${inner}`}`,
+      });
+      continue;
+    }
     const found = valueAt(root, issue.path);
     out.push({
       file: src.file,

@@ -30,6 +30,8 @@ export interface LoadedConfig {
   config: DatabaseConfig;
   queries: Record<string, QueryTemplate>;
   warnings: string[];
+  /** The environment the config was read with (process.env over .env): the pseudonymisation key comes from here. */
+  env: NodeJS.ProcessEnv;
 }
 
 export interface LoadOptions {
@@ -69,7 +71,10 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   if (config && queries && db) problems.push(...checkRules(config, queries, db.src, shownName(queriesFile)));
   if (problems.length > 0 || !config || !queries) throw new ConfigError(problems);
 
-  return { file, queriesFile, root, config, queries, warnings: [] };
+  const loaded = { file, queriesFile, root, config, queries, warnings: [] } as Omit<LoadedConfig, 'env'>;
+  // Not enumerable: the environment holds every secret of the process, and a LoadedConfig may be
+  // printed or serialised while debugging (JSON.stringify and util.inspect skip it).
+  return Object.defineProperty(loaded, 'env', { value: env, enumerable: false }) as LoadedConfig;
 }
 
 interface ParsedYaml {
@@ -117,8 +122,16 @@ function readYaml(
     return undefined;
   }
   const src: YamlSource = { file: shownName, doc, lines };
+  let tree: unknown;
+  try {
+    // A bounded alias count: "billion laughs" aliases would otherwise expand without limit.
+    tree = doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (e) {
+    problems.push({ file: shownName, path: '', message: `YAML: ${aliasProblem(e)}` });
+    return undefined;
+  }
   const missing: InterpolationProblem[] = [];
-  const value = coerceScalars(interpolateTree(doc.toJS(), env, missing), doc.toJS());
+  const value = coerceScalars(interpolateTree(tree, env, missing), tree);
   for (const m of missing) {
     problems.push({
       file: shownName,
@@ -160,9 +173,36 @@ function coerceScalars(value: unknown, original: unknown): unknown {
   return value;
 }
 
+/** Aliases one configuration may expand; far more than any real config uses. */
+const MAX_ALIASES = 1000;
+
+function aliasProblem(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  if (/Excessive alias count/i.test(message))
+    return `more than ${MAX_ALIASES} alias expansions (nested aliases multiply): refused`;
+  const unresolved = /Unresolved alias.*?: (\S+)/.exec(message);
+  if (unresolved) return `alias *${unresolved[1]} names no anchor defined before it`;
+  return message.split('\n')[0] ?? message;
+}
+
 /** process.env over `.env` in the project root: a real environment variable always wins. */
 export function environment(root: string): NodeJS.ProcessEnv {
   const dotenvFile = path.join(root, '.env');
-  const fromFile = existsSync(dotenvFile) ? parseEnv(readFileSync(dotenvFile)) : {};
+  let fromFile: Record<string, string> = {};
+  if (existsSync(dotenvFile)) {
+    try {
+      fromFile = parseEnv(readFileSync(dotenvFile));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new ConfigError([
+        {
+          file: dotenvFile,
+          path: '',
+          message:
+            code === 'EISDIR' ? 'is a directory; .env must be a file of NAME=value lines' : `cannot read (${code ?? String(e)})`,
+        },
+      ]);
+    }
+  }
   return { ...fromFile, ...process.env };
 }

@@ -68,6 +68,12 @@ export class ConnectionSet {
     return conn;
   }
 
+  /** The dialect of a configured connection, without opening it (for classifying its errors). */
+  dialectOf(name: string): Dialect | undefined {
+    const config = this.connections[name];
+    return config ? dialectFor(config) : undefined;
+  }
+
   async closeAll(): Promise<void> {
     const all = [...this.#open.values()];
     this.#open.clear();

@@ -90,6 +90,12 @@ export interface Dialect<C extends ConnectionConfig = ConnectionConfig> {
   sortsWithoutIndex?(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<boolean | undefined>;
   /** The server's product and version. */
   serverInfo(knex: Knex): Promise<ServerInfo>;
+  /**
+   * What the account may write, in a few words ("superuser", "INSERT/UPDATE/DELETE on 12 tables"),
+   * or undefined when it may not (or the dialect cannot tell). `check` warns: moh-etl only reads,
+   * and a reader role without write grants is the guarantee that a template cannot write.
+   */
+  writeAccess?(knex: Knex): Promise<string | undefined>;
   /** Wrap a SELECT so it returns at most `limit` rows (after its ORDER BY). */
   limitRows(sql: string, limit: number): string;
   /** Quote an identifier. */

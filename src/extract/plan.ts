@@ -3,10 +3,12 @@
  * filters (date range, high-water mark), which keyset order and where to start. The template is
  * probed once (zero rows) for its column types, so bounds can match the columns' types.
  */
+import path from 'node:path';
+import type { LoadedConfig } from '../config/load.js';
 import type { ExtractionMode, QueryTemplate, SourceConfig } from '../config/schema.js';
 import { compileTemplate } from '../config/template.js';
 import type { SourceConnection } from '../db/connection.js';
-import { SourceError } from '../errors.js';
+import { ConfigError } from '../errors.js';
 import type { ColumnSpec, ColumnType } from '../schema/column-types.js';
 import { dateRangeFilter, type DateRange } from './date-range.js';
 import { probeQuery, type BatchQueryPlan, type SqlFragment } from './keyset.js';
@@ -23,6 +25,8 @@ export interface SourceRequest {
   range?: DateRange;
   timeZone: string;
   batchSize: number;
+  /** The configuration file, for problems with the source's keys (default config/database.yml). */
+  configFile?: string;
 }
 
 export interface SourcePlan extends BatchQueryPlan {
@@ -38,6 +42,27 @@ export interface SourcePlan extends BatchQueryPlan {
   note?: string;
 }
 
+/** The request for a configured source: its template, the run's mode and range, the extraction settings. */
+export function sourceRequest(
+  loaded: LoadedConfig,
+  name: string,
+  mode: ExtractionMode,
+  range?: DateRange,
+): SourceRequest {
+  const { config } = loaded;
+  const source = config.sources[name]!;
+  return {
+    name,
+    source,
+    template: loaded.queries[source.query ?? name]!,
+    mode,
+    range,
+    timeZone: config.extraction.timezone,
+    batchSize: config.extraction.batch_size,
+    configFile: path.relative(loaded.root, loaded.file) || loaded.file,
+  };
+}
+
 /** Describe the source's query and decide order and filters; the high-water mark is added by `bounded`. */
 export async function planSource(conn: SourceConnection, req: SourceRequest): Promise<SourcePlan> {
   const { dialect } = conn;
@@ -49,14 +74,12 @@ export async function planSource(conn: SourceConnection, req: SourceRequest): Pr
   const columns = probed.map((c) => ({ ...c, nullable: !pk.has(c.name) }));
   const typeOf = (col: string, key: string): ColumnType => {
     const found = columns.find((c) => c.name === col);
-    if (!found) {
-      throw new SourceError(`source "${req.name}": ${key} "${col}" is not a column of its query`, {
-        hint: `columns are: ${columns.map((c) => c.name).join(', ')}`,
-      });
-    }
+    if (!found) throw notAColumn(req, key, col, columns);
     return found.type;
   };
-  const pkTypes = req.source.primary_key.map((k) => typeOf(k, 'primary_key column'));
+  const pkTypes = req.source.primary_key.map((k) => typeOf(k, 'primary_key'));
+  for (const pii of req.source.pii_columns)
+    if (!columns.some((c) => c.name === pii)) throw notAColumn(req, 'pii_columns', pii, columns);
 
   const filters: SqlFragment[] = [];
   let note: string | undefined;
@@ -100,6 +123,20 @@ export async function planSource(conn: SourceConnection, req: SourceRequest): Pr
     cursor,
     note,
   };
+}
+
+/**
+ * A column the configuration names that the query does not return: a configuration problem (a typo
+ * in pii_columns would otherwise leave the real column unmasked), reported before any row is read.
+ */
+function notAColumn(req: SourceRequest, key: string, column: string, columns: ColumnSpec[]): ConfigError {
+  return new ConfigError([
+    {
+      file: req.configFile ?? 'config/database.yml',
+      path: `sources.${req.name}.${key}`,
+      message: `"${column}" is not a column of the source's query (columns: ${columns.map((c) => c.name).join(', ')})`,
+    },
+  ]);
 }
 
 /** The plan bounded above by a frozen high-water mark on its cursor column. */

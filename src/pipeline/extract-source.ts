@@ -15,7 +15,7 @@ import type { SourceConnection } from '../db/connection.js';
 import { ReconciliationError } from '../errors.js';
 import type { DateRange } from '../extract/date-range.js';
 import { batchQuery } from '../extract/keyset.js';
-import { bounded, planSource, type SourcePlan } from '../extract/plan.js';
+import { bounded, planSource, sourceRequest, type SourcePlan } from '../extract/plan.js';
 import type { SnapshotCursor } from '../extract/snapshot.js';
 import type { RecentRows } from '../extract/lookback.js';
 import type { PendingRun, StateStore, Watermark } from '../extract/state.js';
@@ -75,15 +75,7 @@ export async function extractSource(
   const t0 = Date.now();
   const { config } = loaded;
   const source = config.sources[req.name]!;
-  const plan = await planSource(conn, {
-    name: req.name,
-    source,
-    template: loaded.queries[source.query ?? req.name]!,
-    mode: req.mode,
-    range: req.range,
-    timeZone: config.extraction.timezone,
-    batchSize: config.extraction.batch_size,
-  });
+  const plan = await planSource(conn, sourceRequest(loaded, req.name, req.mode, req.range));
   const formats = req.formats ?? config.output.formats;
   const snapshot = snapshotCursor(plan, source.cursor_column);
   const pending = await startOrResume(loaded, conn, store, plan, req, formats, log, snapshot);

@@ -6,7 +6,7 @@
 import { redactSecrets } from '../config/secret.js';
 import type { Dialect } from '../db/dialect.js';
 import { failureHint, failureKind, withoutQuotedValues, type FailureContext } from '../db/failure.js';
-import { isMohEtlError } from '../errors.js';
+import { ConfigError, isMohEtlError, SourceError, type MohEtlError } from '../errors.js';
 import { fsErrorCode, outputFailure } from '../write/fs-failure.js';
 
 export interface DescribedFailure {
@@ -37,4 +37,37 @@ export function describeFailure(
       ? `the connection "${context.connection}" failed after every retry; \`moh-etl check\` tests it`
       : 'see logs/extraction.log; `moh-etl check` tests every connection and template');
   return { message, hint, transient };
+}
+
+/**
+ * A failure as the error a command reports: the server rejecting a template is a configuration
+ * problem (exit 2, naming the template and the server's message); anything else about the
+ * connection is a SourceError (exit 1) with the hint that fits it.
+ */
+export function asUserError(
+  e: unknown,
+  context: FailureContext & { queriesFile: string },
+  dialect: Dialect | undefined,
+): MohEtlError {
+  if (isMohEtlError(e)) return e;
+  const described = describeFailure(e, context, dialect);
+  const kind = failureKind(dialect?.failureCodes, e);
+  if ((kind === 'query' || kind === 'data') && context.template) {
+    return new ConfigError(
+      [
+        {
+          file: context.queriesFile,
+          path: context.template,
+          message: `the server rejected this template: ${described.message}`,
+        },
+      ],
+      { hint: described.hint },
+    );
+  }
+  return new SourceError(described.message, {
+    hint: described.hint,
+    retryable: described.transient,
+    source: context.source,
+    cause: e,
+  });
 }

@@ -9,7 +9,6 @@ import pRetry from 'p-retry';
 import { parseDuration } from '../config/duration.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { ConnectionSet, SourceConnection } from '../db/connection.js';
-import type { Dialect } from '../db/dialect.js';
 import { RunInterrupted } from '../errors.js';
 import { lockSource, type SourceLock } from '../extract/lock.js';
 import type { StateStore } from '../extract/state.js';
@@ -60,7 +59,7 @@ export async function extractWithAttempts(
     const failure = describeFailure(
       e,
       { connection: source.connection, source: req.name, template: source.query ?? req.name },
-      dialectOf(connections, source.connection),
+      connections.dialectOf(source.connection),
     );
     const interrupted = req.signal?.aborted === true;
     const result: SourceOutcome & { failure: unknown } = {
@@ -132,14 +131,6 @@ function committedParts(store: StateStore, name: string): number {
     return store.read(name).pending?.parts.length ?? 0;
   } catch {
     return 0;
-  }
-}
-
-function dialectOf(connections: ConnectionSet, name: string): Dialect | undefined {
-  try {
-    return connections.get(name).dialect;
-  } catch {
-    return undefined;
   }
 }
 

@@ -9,7 +9,7 @@ import type { LoadedConfig } from '../config/load.js';
 import type { SourceConnection } from '../db/connection.js';
 import type { DateRange } from '../extract/date-range.js';
 import { afterPosition, type SqlFragment } from '../extract/keyset.js';
-import { bounded, planSource, usablePosition, type SourcePlan } from '../extract/plan.js';
+import { bounded, planSource, sourceRequest, usablePosition, type SourcePlan } from '../extract/plan.js';
 import type { StoredValue, Watermark } from '../extract/state.js';
 import type { ScopeDescription } from './result.js';
 
@@ -39,15 +39,10 @@ export async function scopedPlan(
 ): Promise<ScopedPlan> {
   const { config } = loaded;
   const source = config.sources[name]!;
-  const base = await planSource(conn, {
-    name,
-    source,
-    template: loaded.queries[source.query ?? name]!,
-    mode: scope.kind === 'incremental' ? 'incremental' : 'full',
-    range: scope.range,
-    timeZone: config.extraction.timezone,
-    batchSize: config.extraction.batch_size,
-  });
+  const base = await planSource(
+    conn,
+    sourceRequest(loaded, name, scope.kind === 'incremental' ? 'incremental' : 'full', scope.range),
+  );
   let plan = scope.kind === 'incremental' ? bounded(conn, base, scope.highWater) : base;
   const start = scope.kind === 'incremental' ? usablePosition(plan, scope.start) : undefined;
   if (start) {

@@ -34,7 +34,8 @@ const rowsIn = (stdout: string, source: string): number => {
 
 describe('the demo', () => {
   it('creates the demo database and extracts all eight sources to Parquet, saying where the files are', async () => {
-    const r = cli(['demo', '--extract'], { cwd: fx.root });
+    // A fixed timeline (2025-01-01 to 2025-03-31), so dates below are known.
+    const r = cli(['demo', '--extract', '--start-date', '2025-01-01'], { cwd: fx.root });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Creating the demo database data/demo/moh_demo.sqlite');
@@ -79,7 +80,9 @@ describe('the demo', () => {
     const refused = cli(['demo', '--scale', '0.01'], { cwd: fx.root });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/^error: --scale applies when the demo database is created.*--force/m);
-    const r = cli(['demo', '--force', '--extract', '--dirty-rate', '0.01'], { cwd: fx.root });
+    const r = cli(['demo', '--force', '--extract', '--dirty-rate', '0.01', '--start-date', '2025-01-01'], {
+      cwd: fx.root,
+    });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Reset the extraction state of polyclinics, conditions, patients, attendances/);
     expect(r.stdout).toMatch(/Injected [\d,]+ defective rows \(dirty rate 0\.01\):/);
@@ -88,9 +91,26 @@ describe('the demo', () => {
   });
 
   it('refuses to advance the timeline into the future, with exit 2', () => {
-    const r = cli(['demo', '--advance-days', '100000'], { cwd: fx.root });
+    const r = cli(['demo', '--advance-days', '3000'], { cwd: fx.root });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error: .*(yesterday|past)/m);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('checks every option before it changes anything (no stack trace, nothing reset)', () => {
+    const state = readdirSync(path.join(fx.root, 'data/state')).sort();
+    for (const args of [
+      ['--advance-days', '99999999'],
+      ['--force', '--days', '10000'],
+      ['--force', '--seed', '99999999999999999999'],
+      ['--force', '--start-date', '2999-01-01'],
+      ['--force', '--scale', 'lots'],
+    ]) {
+      const r = cli(['demo', ...args], { cwd: fx.root });
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/^error: /);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+    expect(readdirSync(path.join(fx.root, 'data/state')).sort()).toEqual(state);
   });
 });

@@ -20,7 +20,12 @@ const writeConfig = (doc: Doc) => writeFileSync(path.join(root(), 'config/databa
 beforeAll(async () => {
   dir = await tempDir('moh-etl-e2e-validate-');
   cpSync(path.join(REPO_ROOT, 'config'), path.join(root(), 'config'), { recursive: true });
-  const r = cli(['demo', '--days', '8', '--scale', '0.004', '--dirty-rate', '0.03'], { cwd: root() });
+  const r = cli(
+    ['demo', '--days', '8', '--scale', '0.004', '--dirty-rate', '0.03', '--start-date', '2025-01-01'],
+    {
+      cwd: root(),
+    },
+  );
   expect(r.code, r.stderr).toBe(0);
 });
 afterAll(() => dir.remove());

@@ -124,6 +124,15 @@ export const mysqlDialect: Dialect<MysqlConnection> = {
     return { version: /mariadb/i.test(v) ? `MariaDB ${v}` : `MySQL ${v}` };
   },
 
+  async writeAccess(knex: Knex) {
+    const [rows] = (await knex.raw('SHOW GRANTS FOR CURRENT_USER()')) as [Record<string, string>[]];
+    const grants = rows.map((r) => Object.values(r)[0] ?? '');
+    const writing = grants.filter((g) =>
+      /^GRANT\s+(ALL\b|.*\b(INSERT|UPDATE|DELETE|DROP|ALTER|CREATE|EXECUTE)\b).*\bON\b/i.test(g),
+    );
+    return writing.length > 0 ? `its grants include writing (${writing.length} GRANT line${writing.length === 1 ? '' : 's'})` : undefined;
+  },
+
   // MySQL compares DATETIME/TIMESTAMP with "YYYY-MM-DD HH:MM:SS[.ffffff]" text (session zone is UTC).
   formatBinding: (value) => value.replace('T', ' ').replace(/Z$/, ''),
   keyBinding: integerKeysAsBigInt,

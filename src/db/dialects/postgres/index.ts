@@ -99,6 +99,14 @@ export const postgresDialect: Dialect<PostgresConnection> = {
     return { version: res.rows[0]?.v.split(' on ')[0] ?? 'PostgreSQL' };
   },
 
+  async writeAccess(knex: Knex) {
+    const res = await knex.raw<{ rows: { su: boolean; n: string }[] }>(WRITE_ACCESS_SQL);
+    const row = res.rows[0];
+    if (row?.su) return 'it is a superuser';
+    const n = Number(row?.n ?? 0);
+    return n > 0 ? `it may insert, update, delete or truncate ${n} table${n === 1 ? '' : 's'}` : undefined;
+  },
+
   // ISO 8601 text ("…T…Z") is valid input for date, timestamp and timestamptz.
   formatBinding: (value) => value,
   // pg sends parameters as text and the server casts them to the column's type: exact for every kind.
@@ -137,6 +145,12 @@ export const postgresDialect: Dialect<PostgresConnection> = {
     return isNetworkError(error) || /Connection terminated unexpectedly/.test(message);
   },
 };
+
+const WRITE_ACCESS_SQL = `SELECT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS su,
+  (SELECT count(*) FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'p') AND s.nspname NOT IN ('pg_catalog', 'information_schema')
+      AND (has_table_privilege(c.oid, 'INSERT') OR has_table_privilege(c.oid, 'UPDATE')
+        OR has_table_privilege(c.oid, 'DELETE') OR has_table_privilege(c.oid, 'TRUNCATE'))) AS n`;
 
 /** knex-style `?` placeholders to PostgreSQL's `$1…$n`, skipping string literals and `??`. */
 function numberPlaceholders(sql: string): string {
