@@ -112,7 +112,10 @@ export function buildProgram(action: Action, output: ProgramOutput): Command {
     .option('--force', 'recreate the database even if it exists')
     .option('--scale <x>', 'attendances per day as a share of 25,000 (default 0.04)')
     .option('--days <n>', 'days of history (default 90)')
-    .option('--start-date <YYYY-MM-DD>', 'first day of the history (default: the days end a week before today)')
+    .option(
+      '--start-date <YYYY-MM-DD>',
+      'first day of the history (default: the days end a week before today)',
+    )
     .option('--seed <n>', 'random seed (default 42)')
     .option('--dirty-rate <r>', 'share of rows given a defect a validator must catch (default 0)')
     .action((flags: DemoFlags) =>

@@ -199,7 +199,9 @@ export function environment(root: string): NodeJS.ProcessEnv {
           file: dotenvFile,
           path: '',
           message:
-            code === 'EISDIR' ? 'is a directory; .env must be a file of NAME=value lines' : `cannot read (${code ?? String(e)})`,
+            code === 'EISDIR'
+              ? 'is a directory; .env must be a file of NAME=value lines'
+              : `cannot read (${code ?? String(e)})`,
         },
       ]);
     }

@@ -4,9 +4,11 @@
  */
 import type { ConfigProblem } from '../errors.js';
 import { lineOf, type YamlSource } from './issues.js';
-import type { DatabaseConfig, QueryTemplate } from './schema.js';
+import type { ConnectionClient, DatabaseConfig, QueryTemplate } from './schema.js';
+import { statementProblem } from './statement-check.js';
 import { outerPagingClauses, templateBindings } from './template.js';
 import { alertsRules } from './alerts-schema.js';
+import { loadRules } from './load-schema.js';
 import { scheduleRules } from './schedule-schema.js';
 import { transformRules } from './transform-schema.js';
 import { validationRules } from './validation-schema.js';
@@ -66,11 +68,22 @@ export function checkRules(
   }
 
   for (const [queryName, template] of Object.entries(queries)) {
-    const variants: [string, string][] = [
-      ['sql', template.sql],
-      ...Object.entries(template.dialects).map(([d, q]): [string, string] => [`dialects.${d}`, q]),
+    const variants: [string, string, ConnectionClient[]][] = [
+      ['sql', template.sql, clientsOf(config, queryName)],
+      ...Object.entries(template.dialects).map(([d, q]): [string, string, ConnectionClient[]] => [
+        `dialects.${d}`,
+        q,
+        [d as ConnectionClient],
+      ]),
     ];
-    for (const [key, sql] of variants) {
+    for (const [key, sql, clients] of variants) {
+      const problem = [undefined, ...clients]
+        .map((client) => statementProblem(sql, client))
+        .find((p) => p !== undefined);
+      if (problem) {
+        problems.push({ file: queriesFile, path: `${queryName}.${key}`, message: problem });
+        continue;
+      }
       const clauses = outerPagingClauses(sql);
       if (clauses.length)
         problems.push({
@@ -86,5 +99,15 @@ export function checkRules(
   scheduleRules(config, at);
   alertsRules(config.alerts, at);
   transformRules(config.transform, config.sources, at);
+  loadRules(config.load, Object.keys(config.sources), at);
   return problems;
+}
+
+/** The clients of the connections whose sources use a template (its own SQL, not a dialect override). */
+function clientsOf(config: DatabaseConfig, queryName: string): ConnectionClient[] {
+  const clients = Object.entries(config.sources)
+    .filter(([name, s]) => (s.query ?? name) === queryName)
+    .map(([, s]) => config.connections[s.connection]?.client)
+    .filter((c): c is ConnectionClient => c !== undefined);
+  return [...new Set(clients)];
 }

@@ -7,6 +7,7 @@ import * as z from 'zod';
 import { Secret } from './secret.js';
 import { DAY, directorySchema, durationSchema, HOUR, MINUTE, nameSchema } from './fields.js';
 import { alertsSchema } from './alerts-schema.js';
+import { loadSchema } from './load-schema.js';
 import { schedulesSchema } from './schedule-schema.js';
 import { transformSchema } from './transform-schema.js';
 import { validationSchema } from './validation-schema.js';
@@ -235,6 +236,7 @@ export const databaseConfigSchema = z
     output: outputSchema.prefault({}),
     schedules: schedulesSchema,
     transform: transformSchema.prefault({}),
+    load: loadSchema.prefault({}),
     alerts: alertsSchema.prefault({}),
     logging: loggingSchema.prefault({}),
   })

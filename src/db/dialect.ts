@@ -60,6 +60,11 @@ export interface QueryOptions {
    * than decoding as the rows arrive, so consumers of values do not ask for it.
    */
   encoded?: boolean;
+  /**
+   * Called once the statement itself has been sent to the server (after any BEGIN READ ONLY): the
+   * batch reader waits for this before the caller's synchronous work, so the server works meanwhile.
+   */
+  onSent?: () => void;
 }
 
 export interface ServerInfo {
@@ -138,6 +143,33 @@ export async function withRawConnection<T, R>(knex: Knex, fn: (connection: R) =>
   } finally {
     await client.releaseConnection(connection);
   }
+}
+
+/** Marks a pooled driver connection whose statements each run in their own read-only transaction. */
+const READ_ONLY = Symbol('moh-etl read-only');
+
+export function markReadOnly<C extends object>(connection: C, readOnly: boolean): C {
+  if (readOnly) (connection as C & { [READ_ONLY]?: true })[READ_ONLY] = true;
+  return connection;
+}
+
+/**
+ * Runs `fn` inside an explicit read-only transaction when the connection is marked read-only
+ * (`BEGIN READ ONLY … COMMIT`, or the dialect's words for it). The session default is read-only
+ * too, but a template can change a session default (`set_config(…, false)`); it cannot turn the
+ * transaction its own statement runs in read-write. On failure the caller's withRawConnection
+ * destroys the connection, and the transaction with it.
+ */
+export async function inReadOnlyTransaction<T>(
+  connection: object,
+  statement: (end: boolean) => Promise<unknown>,
+  fn: () => Promise<T>,
+): Promise<T> {
+  if ((connection as { [READ_ONLY]?: true })[READ_ONLY] !== true) return fn();
+  await statement(false);
+  const result = await fn();
+  await statement(true);
+  return result;
 }
 
 /** The usual keyBinding: integer keys as BigInt, everything else unchanged. */

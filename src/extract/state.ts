@@ -76,6 +76,8 @@ export interface PendingRun {
    * whose cursor is at or below it (see snapshot.ts). */
   snapshot_mark?: StoredValue;
   settled_rows?: number;
+  /** Rows committed behind this run's start since the last run (keys above max_key): late, and not read. */
+  late_behind?: number;
   /** Runs that stage transformed rows for loading: where, and which transform (a resume must match). */
   stage?: { directory: string; fingerprint: string };
 }
@@ -85,6 +87,8 @@ export interface SourceState {
   watermark?: Watermark;
   /** With a lookback window: digests of the rows delivered within it (see lookback.ts). */
   recent?: RecentRows;
+  /** The highest primary key seen by the incremental runs so far, for late-row detection (late-rows.ts). */
+  max_key?: Watermark;
   pending?: PendingRun;
   last_run?: {
     run_id: string;

@@ -79,8 +79,17 @@ export async function copyRows(
     const c = companion;
     part = undefined;
     companion = undefined;
-    const staged = c ? await c.commit() : undefined;
-    const record = await p.commit();
+    let staged: StagedFile | undefined;
+    let record: Awaited<ReturnType<PartSet['commit']>>;
+    try {
+      staged = c ? await c.commit() : undefined;
+      record = await p.commit();
+    } catch (e) {
+      // Nothing of a part that failed to commit may stay behind (a full disk stays full otherwise).
+      await p.abort();
+      await c?.abort();
+      throw e;
+    }
     advance();
     pending.parts.push({
       ...record,

@@ -15,6 +15,7 @@ import type { SourceConnection } from '../db/connection.js';
 import { ReconciliationError } from '../errors.js';
 import type { DateRange } from '../extract/date-range.js';
 import { batchQuery } from '../extract/keyset.js';
+import { highestKey } from '../extract/late-rows.js';
 import { bounded, planSource, sourceRequest, type SourcePlan } from '../extract/plan.js';
 import type { SnapshotCursor } from '../extract/snapshot.js';
 import type { RecentRows } from '../extract/lookback.js';
@@ -63,6 +64,7 @@ export interface SourceOutcome extends SourceResult {
 export interface NextState {
   watermark?: Watermark;
   recent?: RecentRows;
+  max_key?: Watermark;
 }
 
 export async function extractSource(
@@ -116,7 +118,14 @@ export async function extractSource(
     pending.parts,
     Number.parseInt(config.output.file_mode, 8),
   );
-  const next: NextState = { watermark: nextWatermark(pending), recent: pending.recent };
+  const next: NextState = {
+    watermark: nextWatermark(pending),
+    recent: pending.recent,
+    ...(pending.mode === 'incremental' && plan.cursor
+      ? { max_key: await highestKey(conn, run, source.primary_key) }
+      : {}),
+  };
+  if (pending.late_behind) warn(lateWarning(pending.late_behind, req.name, config.extraction.lookback));
   await store.update(req.name, (s) => ({
     ...s,
     ...(req.deferWatermark ? {} : applyNext(s, next)),
@@ -149,6 +158,7 @@ export async function extractSource(
           },
         }
       : {}),
+    ...(pending.late_behind !== undefined ? { late_behind: pending.late_behind } : {}),
     ...(req.deferWatermark ? { next } : {}),
     ...(pending.stage
       ? {
@@ -162,11 +172,21 @@ export async function extractSource(
 }
 
 /** The state with a finished run's watermark and lookback window applied. */
-export function applyNext<S extends { watermark?: Watermark; recent?: RecentRows }>(
+export function applyNext<S extends { watermark?: Watermark; recent?: RecentRows; max_key?: Watermark }>(
   state: S,
   next: NextState,
 ): S {
-  return { ...state, watermark: next.watermark ?? state.watermark, recent: next.recent ?? state.recent };
+  return {
+    ...state,
+    watermark: next.watermark ?? state.watermark,
+    recent: next.recent ?? state.recent,
+    max_key: next.max_key ?? state.max_key,
+  };
+}
+
+/** Late rows behind the window were not delivered: say how many, and what repairs it. */
+function lateWarning(n: number, source: string, lookback: string): string {
+  return `${n} row${n === 1 ? ' was' : 's were'} committed behind this run's start since the last run (older than extraction.lookback ${lookback}) and ${n === 1 ? 'is' : 'are'} not in this increment: raise extraction.lookback, and run \`moh-etl run --mode refresh --sources ${source}\` to repair the processed dataset`;
 }
 
 /**

@@ -13,7 +13,8 @@ import { SourceError, StateError } from '../errors.js';
 import { todayIn } from '../extract/date-range.js';
 import { highWaterMark } from '../extract/high-water.js';
 import { cursorText, minusDuration } from '../extract/lookback.js';
-import { usablePosition, type SourcePlan } from '../extract/plan.js';
+import { rowsBehindStart } from '../extract/late-rows.js';
+import { bounded, usablePosition, type SourcePlan } from '../extract/plan.js';
 import type { SnapshotCursor } from '../extract/snapshot.js';
 import type { PendingRun, SourceState, StateStore, StoredValue, Watermark } from '../extract/state.js';
 import type { Logger } from '../observe/logger.js';
@@ -139,6 +140,16 @@ async function newRun(
   const watermark = plan.mode === 'incremental' ? usablePosition(plan, state.watermark) : undefined;
   const lookbackMs = lookbackFor(loaded, plan);
   const start = watermark && lookbackMs > 0 ? behindWatermark(conn, plan, watermark, lookbackMs) : watermark;
+  const lateBehind =
+    start && state.max_key && sameColumns(state.max_key.columns, source.primary_key)
+      ? await rowsBehindStart(
+          conn,
+          bounded(conn, plan, highWater),
+          start,
+          state.max_key,
+          plan.orderTypes.slice(1),
+        )
+      : undefined;
   const directory = runDirectory(
     path.resolve(loaded.root, output.directory),
     req.name,
@@ -161,6 +172,7 @@ async function newRun(
     rows: 0,
     parts: [],
     attempts: 0,
+    ...(lateBehind !== undefined ? { late_behind: lateBehind } : {}),
     ...(lookbackMs > 0
       ? {
           previous: start === watermark ? undefined : watermark?.values,
@@ -195,6 +207,8 @@ function behindWatermark(
     values: [conn.dialect.formatBinding(text, type) as StoredValue],
   };
 }
+
+const sameColumns = (a: readonly string[], b: readonly string[]) => a.join('\0') === b.join('\0');
 
 function describe(p: PendingRun): string {
   return p.range ? `${p.range.start}..${p.range.end} date-range` : p.mode;

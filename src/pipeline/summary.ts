@@ -63,6 +63,8 @@ export interface SourceResult {
   phases?: Partial<Record<Phase, PhaseRecord>>;
   /** Rows re-read inside the lookback window, and how many of them were new or changed (delivered). */
   lookback?: { window_rows: number; delivered: number; skipped: number };
+  /** Rows committed behind the run's start since the last run, too late for any window: not delivered. */
+  late_behind?: number;
 }
 
 export interface RunSummary {

@@ -37,8 +37,6 @@ export async function scopedPlan(
   name: string,
   scope: CheckScope,
 ): Promise<ScopedPlan> {
-  const { config } = loaded;
-  const source = config.sources[name]!;
   const base = await planSource(
     conn,
     sourceRequest(loaded, name, scope.kind === 'incremental' ? 'incremental' : 'full', scope.range),

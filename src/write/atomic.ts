@@ -4,12 +4,34 @@
  * Files are created with a restrictive mode because they hold patient data.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { OutputError } from '../errors.js';
 import { outputFailure } from './fs-failure.js';
 import type { CommittedPart } from './writer.js';
+
+/**
+ * Temporary files not yet committed or aborted. An exit that skips the usual cleanup (a second
+ * signal, the stop bound, an uncaught error) still removes them: a full disk must not stay full of
+ * half-written parts.
+ */
+const openTemps = new Set<string>();
+let exitHookInstalled = false;
+
+export function trackTemp(tempPath: string): void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', () => {
+      for (const t of openTemps) rmSync(t, { force: true });
+    });
+  }
+  openTemps.add(tempPath);
+}
+
+export function untrackTemp(tempPath: string): void {
+  openTemps.delete(tempPath);
+}
 
 export class AtomicFile {
   readonly tempPath: string;
@@ -33,12 +55,14 @@ export class AtomicFile {
     const unique = `${process.pid}-${randomBytes(4).toString('hex')}`;
     const tempPath = path.join(path.dirname(finalPath), `.${path.basename(finalPath)}.${unique}.tmp`);
     try {
+      trackTemp(tempPath);
       const handle = await open(tempPath, 'wx', mode);
       // The umask may have widened nothing but can narrow; chmod makes the mode exact.
       await handle.chmod(mode);
       return new AtomicFile(finalPath, handle, tempPath);
     } catch (e) {
       await rm(tempPath, { force: true }).catch(() => undefined);
+      untrackTemp(tempPath);
       throw outputFailure(e, 'create', tempPath);
     }
   }
@@ -52,8 +76,15 @@ export class AtomicFile {
     if (buf.length === 0) return;
     this.#hash.update(buf);
     this.#bytes += buf.length;
+    const handle = this.#handleOrThrow();
     try {
-      await this.#handleOrThrow().write(buf);
+      // A write near a full disk can be short without an error; the next one then fails with
+      // ENOSPC. Taking the short write for a whole one would truncate the file silently.
+      for (let done = 0; done < buf.length;) {
+        const { bytesWritten } = await handle.write(buf, done, buf.length - done);
+        if (bytesWritten <= 0) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+        done += bytesWritten;
+      }
     } catch (e) {
       throw outputFailure(e, 'write', this.finalPath);
     }
@@ -66,6 +97,7 @@ export class AtomicFile {
       await handle.close();
       this.#handle = undefined;
       await rename(this.tempPath, this.finalPath);
+      untrackTemp(this.tempPath);
     } catch (e) {
       await this.abort();
       throw outputFailure(e, 'write', this.finalPath);
@@ -78,6 +110,7 @@ export class AtomicFile {
     await this.#handle?.close().catch(() => undefined);
     this.#handle = undefined;
     await rm(this.tempPath, { force: true });
+    untrackTemp(this.tempPath);
   }
 
   #handleOrThrow(): FileHandle {

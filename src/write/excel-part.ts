@@ -156,6 +156,8 @@ export class ExcelPartWriter implements PartWriter {
   }
 
   #check(): void {
+    // A file-system failure already says what happened to which file (and what to do).
+    if (this.#error instanceof OutputError) throw this.#error;
     if (this.#error !== undefined)
       throw new OutputError(`${this.file.finalPath}: the Excel writer failed: ${messageOf(this.#error)}`, {
         cause: this.#error,

@@ -15,6 +15,8 @@ import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { OutputError } from '../errors.js';
+import { trackTemp, untrackTemp } from './atomic.js';
+import { outputFailure } from './fs-failure.js';
 import type { ParquetSink, ParquetSinkJob } from './parquet-sink.js';
 import type { CommittedPart } from './writer.js';
 
@@ -146,6 +148,8 @@ export class ThreadParquetSink implements ParquetSink {
     thread.hold(1);
     try {
       const reply = await thread.request({ op: 'open', id, job });
+      // The worker writes the file; this thread remembers it too, to remove it on any exit.
+      trackTemp(reply.tempPath!);
       return new ThreadParquetSink(thread, id, job.path, reply.tempPath!);
     } catch (e) {
       thread.hold(-1);
@@ -180,6 +184,7 @@ export class ThreadParquetSink implements ParquetSink {
     try {
       const reply = await this.thread.request({ op: 'commit', id: this.id, rows });
       this.#bytes = reply.bytes;
+      untrackTemp(this.tempPath);
       return reply.part!;
     } catch (e) {
       this.#failure ??= outputError(this.finalPath, e);
@@ -199,6 +204,7 @@ export class ThreadParquetSink implements ParquetSink {
       this.#release();
     }
     await rm(this.tempPath, { force: true });
+    untrackTemp(this.tempPath);
   }
 
   /**
@@ -225,6 +231,9 @@ export class ThreadParquetSink implements ParquetSink {
 
 function outputError(path: string, e: unknown): OutputError {
   if (e instanceof OutputError) return e;
+  // A file-system error from the worker arrives as a message; keep its cause in words.
+  const code = /\b(ENOSPC|EDQUOT|EROFS|EACCES|EIO)\b/.exec(e instanceof Error ? e.message : String(e))?.[1];
+  if (code) return outputFailure(Object.assign(new Error(code), { code }), 'write', path) as OutputError;
   const message = e instanceof Error ? e.message : String(e);
   return new OutputError(`${path}: the Parquet encoder failed: ${message}`, { cause: e });
 }

@@ -68,4 +68,23 @@ describeEachDialect('lookback window', (_target, connection) => {
     expect((await ids()).sort((a, b) => a - b)).toEqual([1000, 1001]);
     expect(await ids()).toEqual([]);
   });
+
+  it('reports, once, a row committed behind the window (a new key, an old cursor), naming the remedy', async () => {
+    // Stamped 00:05, far behind the watermark (01:00) and the 30-minute window.
+    await execSql(connection(), [
+      {
+        sql: 'INSERT INTO events VALUES (?, ?)',
+        values: [2000, at(connection().dialect, '2025-01-01T00:05:00.000000Z')],
+      },
+    ]);
+    const run = await runExtract(loaded, { sources: ['events'], mode: 'incremental' }, silentLogger());
+    expect(run.sources[0]).toMatchObject({ status: 'succeeded', rows: 0, late_behind: 1 });
+    expect(run.sources[0]!.warnings?.join('\n')).toMatch(
+      /1 row was committed behind this run's start .* raise extraction\.lookback.*--mode refresh --sources events/,
+    );
+    // Reported once: the next run has seen its key.
+    const next = await runExtract(loaded, { sources: ['events'], mode: 'incremental' }, silentLogger());
+    expect(next.sources[0]).toMatchObject({ status: 'succeeded', rows: 0, late_behind: 0 });
+    expect(next.sources[0]!.warnings?.join('\n') ?? '').not.toMatch(/committed behind/);
+  });
 });

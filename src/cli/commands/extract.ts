@@ -6,6 +6,7 @@ import { loadContext, openLog } from '../context.js';
 import { resolveFormats, resolveMode, resolveRange, resolveSources, type ExtractFlags } from '../options.js';
 import { formatCount, formatDuration, shownPath, stdout, table, type Out } from '../print.js';
 import { dryRun } from './dry-run.js';
+import { interruptedExitCode, stopSignal } from '../signals.js';
 
 /** `moh-etl extract`: extract the requested sources to files under output.directory. */
 export async function extractCommand(flags: ExtractFlags, out: Out = stdout): Promise<number> {
@@ -17,11 +18,22 @@ export async function extractCommand(flags: ExtractFlags, out: Out = stdout): Pr
   if (flags.dryRun) return dryRun(loaded, { sources, range, mode, formats }, out);
 
   const log = openLog(loaded, flags);
-  const summary = await runExtract(loaded, { sources, range, mode, formats, fresh: flags.fresh }, log);
+  const signal = stopSignal();
+  const summary = await runExtract(
+    loaded,
+    { sources, range, mode, formats, fresh: flags.fresh, signal },
+    log,
+  );
+  summary.exit_code =
+    summary.status === 'succeeded'
+      ? ExitCode.Success
+      : summary.status === 'interrupted'
+        ? interruptedExitCode(signal)
+        : ExitCode.RunFailure;
   const file = await saveSummary(loaded.root, summary);
   printSummary(summary, out);
   out(`Run summary: ${shownPath(file)}`);
-  return summary.status === 'succeeded' ? ExitCode.Success : ExitCode.RunFailure;
+  return summary.exit_code;
 }
 
 export function printSummary(summary: RunSummary, out: Out): void {
@@ -32,7 +44,7 @@ export function printSummary(summary: RunSummary, out: Out): void {
     rows.push([
       r.source,
       r.mode,
-      r.status === 'succeeded' ? 'ok' : 'FAILED',
+      r.status === 'succeeded' ? 'ok' : r.status === 'interrupted' ? 'STOPPED' : 'FAILED',
       formatCount(r.rows),
       formatDuration(r.duration_ms),
       describeFiles(r.files),

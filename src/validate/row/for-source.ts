@@ -6,7 +6,7 @@
 import type { LoadedConfig } from '../../config/load.js';
 import type { ColumnSpec } from '../../schema/column-types.js';
 import { compileChecks } from '../compile.js';
-import { masker } from '../mask.js';
+import { maskedColumns, masker } from '../mask.js';
 import { RowValidator } from './validator.js';
 
 export function sourceRowValidator(
@@ -20,7 +20,13 @@ export function sourceRowValidator(
   const plans = compileChecks(settings.sources[name] ?? [], columns);
   return new RowValidator(plans, columns, {
     sampleRows: settings.sample_rows,
-    mask: masker([...settings.mask_columns, ...config.sources[name]!.pii_columns]),
+    mask: masker(
+      maskedColumns(
+        settings.mask_columns,
+        config.sources[name]!.pii_columns,
+        columns.map((c) => c.name),
+      ),
+    ),
     now,
     timeZone: settings.timezone ?? config.extraction.timezone,
   });

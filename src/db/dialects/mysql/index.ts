@@ -6,7 +6,9 @@ import {
   defaultCapabilities,
   errorCode,
   integerKeysAsBigInt,
+  inReadOnlyTransaction,
   isNetworkError,
+  markReadOnly,
   lastKeyOf,
   withRawConnection,
   type Dialect,
@@ -84,7 +86,7 @@ export const mysqlDialect: Dialect<MysqlConnection> = {
           runAll(conn, statements)
             .then(() => runAll(conn, [timeout]).catch(() => runAll(conn, [fallback])))
             .then(
-              () => done(null, conn),
+              () => done(null, markReadOnly(conn, c.read_only)),
               (e: Error) => done(e, conn),
             );
         },
@@ -94,27 +96,31 @@ export const mysqlDialect: Dialect<MysqlConnection> = {
   },
 
   query(knex, sql, bindings, options) {
-    return withRawConnection<QueryResult, Mysql2Connection>(
-      knex,
-      (conn) =>
-        new Promise<QueryResult>((resolve, reject) => {
-          conn.query({ sql, rowsAsArray: true }, [...bindings], (err, raw, fields) => {
-            if (err) return reject(err);
-            const columns: ColumnSpec[] = fields.map((f) => ({
-              name: f.name,
-              type: mysqlColumnType(f),
-              nullable: true,
-            }));
-            const convert = columns.map((c) => mysqlConverter(c.type));
-            const rows: Row[] = raw.map((r) => r.map((v, i) => (v === null ? null : convert[i]!(v))));
-            const lastKey = lastKeyOf(
-              fields.map((f) => f.name),
-              raw,
-              options?.keyColumns,
-            );
-            resolve({ columns, rows, lastKey });
-          });
-        }),
+    return withRawConnection<QueryResult, Mysql2Connection>(knex, (conn) =>
+      inReadOnlyTransaction(
+        conn,
+        (done) => runAll(conn, [done ? 'COMMIT' : 'START TRANSACTION READ ONLY']),
+        () =>
+          new Promise<QueryResult>((resolve, reject) => {
+            conn.query({ sql, rowsAsArray: true }, [...bindings], (err, raw, fields) => {
+              if (err) return reject(err);
+              const columns: ColumnSpec[] = fields.map((f) => ({
+                name: f.name,
+                type: mysqlColumnType(f),
+                nullable: true,
+              }));
+              const convert = columns.map((c) => mysqlConverter(c.type));
+              const rows: Row[] = raw.map((r) => r.map((v, i) => (v === null ? null : convert[i]!(v))));
+              const lastKey = lastKeyOf(
+                fields.map((f) => f.name),
+                raw,
+                options?.keyColumns,
+              );
+              resolve({ columns, rows, lastKey });
+            });
+            options?.onSent?.();
+          }),
+      ),
     );
   },
 
@@ -130,7 +136,9 @@ export const mysqlDialect: Dialect<MysqlConnection> = {
     const writing = grants.filter((g) =>
       /^GRANT\s+(ALL\b|.*\b(INSERT|UPDATE|DELETE|DROP|ALTER|CREATE|EXECUTE)\b).*\bON\b/i.test(g),
     );
-    return writing.length > 0 ? `its grants include writing (${writing.length} GRANT line${writing.length === 1 ? '' : 's'})` : undefined;
+    return writing.length > 0
+      ? `its grants include writing (${writing.length} GRANT line${writing.length === 1 ? '' : 's'})`
+      : undefined;
   },
 
   // MySQL compares DATETIME/TIMESTAMP with "YYYY-MM-DD HH:MM:SS[.ffffff]" text (session zone is UTC).

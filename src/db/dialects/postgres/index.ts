@@ -5,10 +5,13 @@ import { withEncodedRows, type ColumnSpec } from '../../../schema/column-types.j
 import {
   defaultCapabilities,
   errorCode,
+  inReadOnlyTransaction,
   isNetworkError,
+  markReadOnly,
   lastKeyOf,
   withRawConnection,
   type Dialect,
+  type QueryOptions,
   type QueryResult,
 } from '../../dialect.js';
 import { runBatchQuery, type PgSubmitter } from './batch-query.js';
@@ -61,7 +64,7 @@ export const postgresDialect: Dialect<PostgresConnection> = {
             ...(c.read_only ? ['SET default_transaction_read_only = on'] : []),
           ];
           conn.query(settings.join('; ')).then(
-            () => done(null, conn),
+            () => done(null, markReadOnly(conn, c.read_only)),
             (e: Error) => done(e, conn),
           );
         },
@@ -71,29 +74,14 @@ export const postgresDialect: Dialect<PostgresConnection> = {
   },
 
   query(knex, sql, bindings, options) {
-    return withRawConnection<QueryResult, PgClient>(knex, async (client) => {
-      const text = numberPlaceholders(sql);
-      let columns: ColumnSpec[] = [];
-      const keep = options?.encoded === true;
-      const result = await runBatchQuery(client, text, [...bindings], keep, (fields) => {
-        columns = fields.map((f) => ({
-          name: f.name,
-          type: postgresColumnType(f.dataTypeID, f.dataTypeModifier),
-          nullable: true,
-        }));
-        return columns.map((c, i) => postgresConverter(c.type, fields[i]!.dataTypeID));
-      });
-      const lastKey = lastKeyOf(
-        result.fields.map((f) => f.name),
-        result.lastRaw ? [result.lastRaw] : [],
-        options?.keyColumns,
-      );
-      return result.encoded
-        ? withEncodedRows({ columns, lastKey }, result.encoded)
-        : { columns, rows: result.rows!, lastKey };
-    });
+    return withRawConnection<QueryResult, PgClient>(knex, (client) =>
+      inReadOnlyTransaction(
+        client,
+        (end) => client.query(end ? 'COMMIT' : 'BEGIN READ ONLY'),
+        () => pgQuery(client, sql, bindings, options),
+      ),
+    );
   },
-
   async serverInfo(knex: Knex) {
     const res = await knex.raw<{ rows: { v: string }[] }>('select version() as v');
     return { version: res.rows[0]?.v.split(' on ')[0] ?? 'PostgreSQL' };
@@ -151,6 +139,36 @@ const WRITE_ACCESS_SQL = `SELECT (SELECT rolsuper FROM pg_roles WHERE rolname = 
     WHERE c.relkind IN ('r', 'p') AND s.nspname NOT IN ('pg_catalog', 'information_schema')
       AND (has_table_privilege(c.oid, 'INSERT') OR has_table_privilege(c.oid, 'UPDATE')
         OR has_table_privilege(c.oid, 'DELETE') OR has_table_privilege(c.oid, 'TRUNCATE'))) AS n`;
+
+/** One statement on a borrowed client: exact values, converted as the rows arrive (batch-query.ts). */
+async function pgQuery(
+  client: PgClient,
+  sql: string,
+  bindings: readonly unknown[],
+  options: QueryOptions | undefined,
+): Promise<QueryResult> {
+  const text = numberPlaceholders(sql);
+  let columns: ColumnSpec[] = [];
+  const keep = options?.encoded === true;
+  const running = runBatchQuery(client, text, [...bindings], keep, (fields) => {
+    columns = fields.map((f) => ({
+      name: f.name,
+      type: postgresColumnType(f.dataTypeID, f.dataTypeModifier),
+      nullable: true,
+    }));
+    return columns.map((c, i) => postgresConverter(c.type, fields[i]!.dataTypeID));
+  });
+  options?.onSent?.();
+  const result = await running;
+  const lastKey = lastKeyOf(
+    result.fields.map((f) => f.name),
+    result.lastRaw ? [result.lastRaw] : [],
+    options?.keyColumns,
+  );
+  return result.encoded
+    ? withEncodedRows({ columns, lastKey }, result.encoded)
+    : { columns, rows: result.rows!, lastKey };
+}
 
 /** knex-style `?` placeholders to PostgreSQL's `$1…$n`, skipping string literals and `??`. */
 function numberPlaceholders(sql: string): string {
