@@ -11,6 +11,11 @@ import {
 } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import { todayIn, type DateRange } from '../extract/date-range.js';
+import {
+  parseRangeExpression,
+  RANGE_EXPRESSION_FORMS,
+  resolveRangeExpression,
+} from '../extract/range-expression.js';
 
 export interface CommonFlags {
   config?: string;
@@ -21,6 +26,7 @@ export interface ExtractFlags extends CommonFlags {
   sources?: string[];
   startDate?: string;
   endDate?: string;
+  range?: string;
   mode?: string;
   format?: string[];
   dryRun?: boolean;
@@ -59,8 +65,21 @@ export function parseDate(flag: string, value: string): string {
   return value;
 }
 
-/** The date range, if any. `--start-date` alone runs through today in the configured time zone. */
-export function resolveRange(flags: ExtractFlags, timeZone: string): DateRange | undefined {
+/**
+ * The date range, if any: `--range yesterday` (any range expression), or `--start-date`/`--end-date`
+ * (`--start-date` alone runs through today in the configured time zone).
+ */
+export function resolveRange(flags: ExtractFlags, timeZone: string, now = new Date()): DateRange | undefined {
+  if (flags.range !== undefined) {
+    if (flags.startDate !== undefined || flags.endDate !== undefined)
+      throw new UsageError('--range does not combine with --start-date/--end-date (use one or the other)');
+    if (flags.mode !== undefined)
+      throw new UsageError('--mode does not combine with --range (a date range is its own extraction)');
+    const expr = parseRangeExpression(flags.range);
+    if (!expr)
+      throw new UsageError(`--range "${flags.range}" is not a range (valid: ${RANGE_EXPRESSION_FORMS})`);
+    return resolveRangeExpression(expr, now, timeZone);
+  }
   if (flags.startDate === undefined && flags.endDate === undefined) return undefined;
   if (flags.startDate === undefined) throw new UsageError('--end-date needs --start-date');
   const start = parseDate('--start-date', flags.startDate);
@@ -74,12 +93,22 @@ export function resolveRange(flags: ExtractFlags, timeZone: string): DateRange |
   return { start, end };
 }
 
+/** Modes of `run`: `refresh` is a full extraction that replaces the processed dataset. */
+export const RUN_MODES = [...EXTRACTION_MODES, 'refresh'] as const;
+export type RunMode = (typeof RUN_MODES)[number];
+
+/** `--mode`; for `extract`, `refresh` is the same as `full` (there is no dataset to replace). */
 export function resolveMode(mode: string | undefined): ExtractionMode | undefined {
+  const m = resolveRunMode(mode);
+  return m === 'refresh' ? 'full' : m;
+}
+
+export function resolveRunMode(mode: string | undefined): RunMode | undefined {
   if (mode === undefined) return undefined;
-  if (!(EXTRACTION_MODES as readonly string[]).includes(mode)) {
-    throw new UsageError(`--mode "${mode}" is not a mode (valid: ${EXTRACTION_MODES.join(', ')})`);
+  if (!(RUN_MODES as readonly string[]).includes(mode)) {
+    throw new UsageError(`--mode "${mode}" is not a mode (valid: ${RUN_MODES.join(', ')})`);
   }
-  return mode as ExtractionMode;
+  return mode as RunMode;
 }
 
 export function resolveFormats(formats: string[] | undefined): OutputFormat[] | undefined {

@@ -9,6 +9,7 @@ import { VERSION } from '../version.js';
 import type { CommonFlags, ExtractFlags } from './options.js';
 import type { DemoFlags } from './commands/demo.js';
 import type { ValidateFlags } from './commands/validate.js';
+import type { RunFlags } from './commands/run.js';
 
 export type Action = (run: () => Promise<number> | number) => Promise<void>;
 
@@ -37,7 +38,11 @@ function extractionFlags(cmd: Command): Command {
     .option('-s, --sources <names...>', 'sources to extract (default: every enabled source)')
     .option('--start-date <YYYY-MM-DD>', 'first day of a date range on each source’s date_column')
     .option('--end-date <YYYY-MM-DD>', 'last day of the range, inclusive (default: today)')
-    .option('-m, --mode <mode>', `extraction mode: ${EXTRACTION_MODES.join(' | ')} (default: per source)`)
+    .option('--range <expression>', 'a date range by name: yesterday, last-7-days, previous-month, …')
+    .option(
+      '-m, --mode <mode>',
+      `extraction mode: ${[...EXTRACTION_MODES, 'refresh'].join(' | ')} (default: per source)`,
+    )
     .option(
       '-f, --format <formats...>',
       `output formats: ${OUTPUT_FORMATS.join(', ')} (default: output.formats)`,
@@ -70,10 +75,15 @@ export function buildProgram(action: Action, output: ProgramOutput): Command {
   extractionFlags(
     program
       .command('run')
-      .description('the pipeline: extract, then validate (transform and load are on the roadmap)'),
-  ).action((flags: ExtractFlags) =>
-    action(async () => (await import('./commands/run.js')).runCommand(flags)),
-  );
+      .description('the pipeline: extract, validate, transform, load into data/processed/<source>'),
+  )
+    .option('--phases <phases...>', 'run only these phases (extract, validate, transform, load)')
+    .option('--skip <phases...>', 'leave these phases out (validate; transform and load together)')
+    .option('--job <name>', 'run a job of the schedules: section (its sources, mode, formats and range)')
+    .addOption(
+      new Option('--scheduled-for <iso>', 'the time the job was due (set by the scheduler)').hideHelp(),
+    )
+    .action((flags: RunFlags) => action(async () => (await import('./commands/run.js')).runCommand(flags)));
 
   common(program.command('validate').description('run the data-quality checks alone'))
     .option('-s, --sources <names...>', 'sources to check')

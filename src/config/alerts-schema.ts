@@ -6,6 +6,7 @@
  * `alertsRules` below.
  */
 import * as z from 'zod';
+import { closest } from './suggest.js';
 import { parseDuration } from './duration.js';
 import { DAY, durationSchema, MINUTE, nameSchema as identifier } from './fields.js';
 import { Secret } from './secret.js';
@@ -222,28 +223,6 @@ export function unknownChannel(name: string, names: readonly string[]): string {
   return `unknown channel "${name}"${near ? ` (did you mean "${near}"?)` : ''}; defined: ${known}`;
 }
 
-/** The nearest name within max(2, a third of its length) edits, if any. */
-export function closest(word: string, names: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
-  for (const n of names) {
-    const d = editDistance(word.toLowerCase(), n.toLowerCase());
-    if (d < bestDistance) [best, bestDistance] = [n, d];
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++)
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = row;
-  }
-  return prev[b.length]!;
-}
-
 function isHttpUrl(text: string): boolean {
   try {
     const url = new URL(text);
@@ -252,3 +231,5 @@ function isHttpUrl(text: string): boolean {
     return false;
   }
 }
+
+export { closest };

@@ -52,6 +52,10 @@ export const loadSchema = z
       description:
         'Holds one entry per source, <directory>/<source>: the current version and nothing else (a symlink).',
     }),
+    staging_directory: directorySchema.default('data/interim').meta({
+      description:
+        'Transformed rows of each run waiting to be loaded, <staging_directory>/<source>/<run_id>/; removed once loaded.',
+    }),
     archive_directory: directorySchema.default('data/archive').meta({
       description:
         'Every version of every source, <archive_directory>/<source>/<version>/, the current one included.',

@@ -19,12 +19,13 @@ import { highestKey } from '../extract/late-rows.js';
 import { bounded, planSource, sourceRequest, type SourcePlan } from '../extract/plan.js';
 import type { SnapshotCursor } from '../extract/snapshot.js';
 import type { RecentRows } from '../extract/lookback.js';
-import type { PendingRun, StateStore, Watermark } from '../extract/state.js';
+import type { PendingRun, StateStore, StoredValue, Watermark } from '../extract/state.js';
 import type { Logger } from '../observe/logger.js';
 import { writeManifest } from '../write/layout.js';
 import { writerFor } from '../write/registry.js';
 import { firstBadPart } from '../write/verify-parts.js';
 import { copyRows, type CopyHooks } from './copy-rows.js';
+import type { StageRequest } from './stage.js';
 import { reconcile } from './reconcile.js';
 import { lookbackFor, startOrResume } from './start-run.js';
 import type { SourceResult } from './summary.js';
@@ -44,12 +45,10 @@ export interface SourceRunRequest extends Omit<CopyHooks, 'companion'> {
    * read again next time rather than skipped.
    */
   deferWatermark?: boolean;
-  /** Stage transformed rows beside each part (the pipeline's transform step). */
-  stage?: {
-    directory: string;
-    fingerprint: string;
-    companion: NonNullable<CopyHooks['companion']>;
-  };
+  /** Stage transformed rows beside each part (the pipeline's transform step, stage.ts). */
+  stage?: StageRequest;
+  /** Called with the plan before anything is read: the pipeline compiles the transform here. */
+  onPlan?: (plan: SourcePlan) => void;
 }
 
 /** What a finished run leaves for the pipeline: the next watermark, when it was deferred. */
@@ -59,6 +58,14 @@ export interface SourceOutcome extends SourceResult {
   staged?: string[];
   /** The plan's columns (as extracted), for the steps after it. */
   plan?: SourcePlan;
+  /**
+   * The new increment: rows after the previous watermark (not the lookback window's start, whose
+   * already-delivered rows were skipped), and how many were written from it (late rows caught behind
+   * the watermark are not in it). The validate step checks exactly this.
+   */
+  increment?: { start?: Watermark; rows: number };
+  /** The run's frozen upper bound on the cursor column (incremental runs). */
+  high_water?: StoredValue;
 }
 
 export interface NextState {
@@ -78,6 +85,7 @@ export async function extractSource(
   const { config } = loaded;
   const source = config.sources[req.name]!;
   const plan = await planSource(conn, sourceRequest(loaded, req.name, req.mode, req.range));
+  req.onPlan?.(plan);
   const formats = req.formats ?? config.output.formats;
   const snapshot = snapshotCursor(plan, source.cursor_column);
   const pending = await startOrResume(loaded, conn, store, plan, req, formats, log, snapshot);
@@ -90,15 +98,17 @@ export async function extractSource(
   if (await lacksIndex(conn, run)) warn(indexWarning(run, source.date_column));
 
   const lookbackMs = lookbackFor(loaded, plan);
+  const stage = req.stage;
+  const stageDir = pending.stage?.directory;
   await copyRows(loaded, conn, store, run, pending, formats.map(writerFor), snapshot, lookbackMs, {
     ...req,
-    companion: req.stage?.companion,
+    companion: stage && stageDir ? (index) => stage.companion(stageDir, index) : undefined,
   });
   if (formats.includes('xlsx') && pending.rows > config.output.xlsx.warn_rows)
     warn(
       `${pending.rows} rows is too many for Excel to be useful (one sheet holds 1,048,575; over output.xlsx.warn_rows ${config.output.xlsx.warn_rows}): use Parquet or CSV, or a narrower --start-date/--end-date`,
     );
-  await checkPartsAtEnd(pending);
+  await checkPartsAtEnd(pending, stageDir);
   for (const w of await reconcile(conn, run, pending, snapshot)) warn(w, { written: pending.rows });
 
   const manifest = await writeManifest(
@@ -168,6 +178,13 @@ export async function extractSource(
         }
       : {}),
     plan,
+    increment: {
+      start: pending.previous
+        ? { columns: run.orderColumns.slice(0, pending.previous.length), values: pending.previous }
+        : pending.start,
+      rows: pending.rows - (pending.caught ?? 0),
+    },
+    high_water: pending.high_water,
   };
 }
 
@@ -194,8 +211,8 @@ function lateWarning(n: number, source: string, lookback: string): string {
  * size, when the manifest is about to name it. A part lost since its commit fails the run; the next
  * run re-extracts from it (start-run.ts checks sha256 as well).
  */
-async function checkPartsAtEnd(pending: PendingRun): Promise<void> {
-  const bad = await firstBadPart(pending.directory, pending.parts, false);
+async function checkPartsAtEnd(pending: PendingRun, stageDir: string | undefined): Promise<void> {
+  const bad = await firstBadPart(pending.directory, pending.parts, false, stageDir);
   if (bad)
     throw new ReconciliationError(
       `part ${bad.index} of run ${pending.run_id} (${bad.file}) is ${bad.problem} since it was committed: the files do not hold the ${pending.rows} rows written`,

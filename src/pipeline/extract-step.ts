@@ -81,7 +81,15 @@ export async function runExtract(
         },
         log.child({ source: name, run_id: runId }),
       );
-      const { plan: _plan, next: _next, staged: _staged, failure: _failure, ...result } = outcome;
+      const {
+        plan: _p,
+        next: _n,
+        staged: _s,
+        failure: _f,
+        increment: _a,
+        high_water: _h,
+        ...result
+      } = outcome;
       results.push(result);
       options.onSource?.(result);
     }

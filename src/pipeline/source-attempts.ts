@@ -23,6 +23,8 @@ export interface AttemptRequest extends Omit<SourceRunRequest, 'onBatch' | 'fres
   fresh?: boolean;
   /** A fresh batch observer per attempt (a retried attempt re-reads the part it had not committed). */
   observer?: (attempt: number) => SourceRunRequest['onBatch'];
+  /** The caller holds the source's lock (the pipeline keeps it through validate and load). */
+  lockHeld?: boolean;
 }
 
 /** Extract one source under its lock; a failure becomes a failed outcome, never a throw. */
@@ -37,7 +39,7 @@ export async function extractWithAttempts(
   const source = loaded.config.sources[req.name]!;
   let lock: SourceLock | undefined;
   try {
-    lock = lockSource(store.directory, req.name, req.runId);
+    if (!req.lockHeld) lock = lockSource(store.directory, req.name, req.runId);
     const conn = connections.get(source.connection);
     const outcome = await withRetry(loaded, conn, store, req, log, (attempt) =>
       extractSource(
@@ -78,7 +80,7 @@ export async function extractWithAttempts(
     else log.error({ err: e }, 'source failed');
     // Another process owns the state while it holds the lock; recording our failure there
     // would overwrite its progress.
-    if (lock) await recordFailure(store, req.name, req.runId, result, log);
+    if (lock || req.lockHeld) await recordFailure(store, req.name, req.runId, result, log);
     return result;
   } finally {
     lock?.release();

@@ -16,7 +16,14 @@ import { cursorText, minusDuration } from '../extract/lookback.js';
 import { rowsBehindStart } from '../extract/late-rows.js';
 import { bounded, usablePosition, type SourcePlan } from '../extract/plan.js';
 import type { SnapshotCursor } from '../extract/snapshot.js';
-import type { PendingRun, SourceState, StateStore, StoredValue, Watermark } from '../extract/state.js';
+import type {
+  CommittedPartRecord,
+  PendingRun,
+  SourceState,
+  StateStore,
+  StoredValue,
+  Watermark,
+} from '../extract/state.js';
 import type { Logger } from '../observe/logger.js';
 import { foreignRunDirectory, removeUncommitted, runDirectory } from '../write/layout.js';
 import { firstBadPart } from '../write/verify-parts.js';
@@ -44,7 +51,8 @@ export async function startOrResume(
     if (
       pending.mode !== plan.mode ||
       JSON.stringify(pending.range) !== JSON.stringify(req.range) ||
-      pending.formats.join() !== formats.join()
+      pending.formats.join() !== formats.join() ||
+      pending.stage?.fingerprint !== req.stage?.fingerprint
     ) {
       throw new SourceError(
         `source "${req.name}" has an unfinished ${describe(pending)} run ${pending.run_id} (${pending.rows} rows committed)`,
@@ -53,6 +61,7 @@ export async function startOrResume(
     }
     await checkCommittedParts(pending, state, plan, log);
     const removed = removeUncommitted(pending.directory, pending.parts);
+    if (pending.stage) removeUncommitted(pending.stage.directory, pending.parts.flatMap(stagedRecord));
     log.info(
       { run_id: pending.run_id, rows: pending.rows, parts: pending.parts.length, removed },
       'resuming the unfinished run',
@@ -94,7 +103,7 @@ async function checkCommittedParts(
   plan: SourcePlan,
   log: Logger,
 ): Promise<void> {
-  const bad = await firstBadPart(pending.directory, pending.parts, true);
+  const bad = await firstBadPart(pending.directory, pending.parts, true, pending.stage?.directory);
   if (!bad) return;
   const keep = pending.parts.slice(0, bad.index);
   const resumeAt = keep[keep.length - 1]?.end_position;
@@ -173,6 +182,9 @@ async function newRun(
     parts: [],
     attempts: 0,
     ...(lateBehind !== undefined ? { late_behind: lateBehind } : {}),
+    ...(req.stage
+      ? { stage: { directory: path.join(req.stage.root, req.runId), fingerprint: req.stage.fingerprint } }
+      : {}),
     ...(lookbackMs > 0
       ? {
           previous: start === watermark ? undefined : watermark?.values,
@@ -207,6 +219,12 @@ function behindWatermark(
     values: [conn.dialect.formatBinding(text, type) as StoredValue],
   };
 }
+
+/** A part's staged file as removeUncommitted expects a committed part (its one file). */
+const stagedRecord = (p: CommittedPartRecord): CommittedPartRecord[] =>
+  p.staged
+    ? [{ files: [p.staged.file], rows: p.rows, bytes: [p.staged.bytes], sha256: [p.staged.sha256] }]
+    : [];
 
 const sameColumns = (a: readonly string[], b: readonly string[]) => a.join('\0') === b.join('\0');
 

@@ -28,6 +28,10 @@ export interface PhaseRecord {
   verdict?: string;
   /** Validate: the checks that did not pass (no values, no samples: counts and messages only). */
   checks?: FailedCheck[];
+  /** Phase-specific counts: transform counters (values nulled, unrecognised codes), load counts. */
+  counts?: Record<string, number>;
+  /** Load: the processed dataset's version now current. */
+  version?: string;
   /** Why the phase was skipped or failed, in one line. */
   note?: string;
   error?: string;

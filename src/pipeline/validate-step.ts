@@ -104,7 +104,7 @@ export async function runValidate(
   };
 }
 
-function failedReport(runId: string, source: string, scope: CheckScope, error: string): SourceReport {
+export function failedReport(runId: string, source: string, scope: CheckScope, error: string): SourceReport {
   return {
     report_version: 1,
     run_id: runId,

@@ -22,12 +22,25 @@ export async function firstBadPart(
   dir: string,
   parts: readonly CommittedPartRecord[],
   hash: boolean,
+  stageDir?: string,
 ): Promise<PartProblem | undefined> {
   for (const [index, part] of parts.entries()) {
-    for (const [j, name] of part.files.entries()) {
-      const file = path.join(dir, name);
-      const problem = await fileProblem(file, part.bytes[j], hash ? part.sha256[j] : undefined);
-      if (problem) return { index, file, problem };
+    const files = part.files.map((name, j) => ({
+      file: path.join(dir, name),
+      bytes: part.bytes[j],
+      sha: part.sha256[j],
+    }));
+    if (stageDir !== undefined) {
+      const s = part.staged;
+      files.push(
+        s
+          ? { file: path.join(stageDir, s.file), bytes: s.bytes, sha: s.sha256 }
+          : { file: path.join(stageDir, `(part ${index} was not staged)`), bytes: undefined, sha: undefined },
+      );
+    }
+    for (const f of files) {
+      const problem = await fileProblem(f.file, f.bytes, hash ? f.sha : undefined);
+      if (problem) return { index, file: f.file, problem };
     }
   }
   return undefined;

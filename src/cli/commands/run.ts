@@ -1,59 +1,105 @@
 /**
- * `moh-etl run`: the linear pipeline. Extract (row-level checks run on the batches as they are
- * written), then validate the extracted range of every source that succeeded; a critical failure
- * stops here with exit 3. Transform and load are not built yet, and the command says so rather
- * than skipping them silently.
+ * `moh-etl run`: the pipeline, extract → validate → transform → load (pipeline/run-pipeline.ts).
+ * `--phases`/`--skip` stop early; `--job NAME` runs a configured schedule's job (what the scheduler,
+ * cron and systemd timers call); `--mode refresh` is the weekly full refresh that replaces the
+ * processed datasets. Exit codes: 0, 1 (a source or an error check failed), 3 (a critical check
+ * stopped a source), 130/143 (interrupted).
  */
-import path from 'node:path';
-import { ExitCode } from '../../errors.js';
-import { StateStore } from '../../extract/state.js';
-import { runExtract } from '../../pipeline/extract-step.js';
-import { ExtractPassChecks } from '../../pipeline/row-checks.js';
-import { saveSummary, type RunSummary } from '../../pipeline/summary.js';
-import { runValidate } from '../../pipeline/validate-step.js';
-import { extractedScopes, startPositions } from '../../pipeline/validate-scope.js';
+import { didYouMean } from '../../config/suggest.js';
+import type { LoadedConfig } from '../../config/load.js';
+import type { ExtractionMode, OutputFormat } from '../../config/schema.js';
+import { ExitCode, UsageError } from '../../errors.js';
+import type { DateRange } from '../../extract/date-range.js';
+import { parseRangeExpression, resolveRangeExpression } from '../../extract/range-expression.js';
+import { selectPhases } from '../../pipeline/phases.js';
+import { runPipeline } from '../../pipeline/run-pipeline.js';
 import { loadContext, openLog } from '../context.js';
-import { resolveFormats, resolveMode, resolveRange, resolveSources, type ExtractFlags } from '../options.js';
-import { shownPath, stdout, type Out } from '../print.js';
-import { extractCommand, printSummary } from './extract.js';
-import { printValidation, validationExitCode } from './validate.js';
+import {
+  resolveFormats,
+  resolveRange,
+  resolveRunMode,
+  resolveSources,
+  type ExtractFlags,
+} from '../options.js';
+import { stdout, type Out } from '../print.js';
+import { printRun } from '../print-run.js';
+import { stopSignal } from '../signals.js';
+import { extractCommand } from './extract.js';
 
-export async function runCommand(flags: ExtractFlags, out: Out = stdout): Promise<number> {
+export interface RunFlags extends ExtractFlags {
+  phases?: string[];
+  skip?: string[];
+  job?: string;
+  /** Set by the scheduler: the time the job was due, for its range expression. */
+  scheduledFor?: string;
+}
+
+export async function runCommand(flags: RunFlags, out: Out = stdout): Promise<number> {
   if (flags.dryRun) return extractCommand(flags, out);
   const loaded = loadContext(flags);
-  const sources = resolveSources(loaded, flags.sources);
-  const range = resolveRange(flags, loaded.config.extraction.timezone);
-  const mode = resolveMode(flags.mode);
-  const formats = resolveFormats(flags.format);
+  const request = flags.job ? jobRequest(loaded, flags) : flagRequest(loaded, flags);
+  const phases = selectPhases(flags.phases, flags.skip);
   const log = openLog(loaded, flags);
-
-  const store = new StateStore(path.resolve(loaded.root, loaded.config.extraction.state_dir));
-  const starts = startPositions(store, sources);
-  // Row checks run on the batches as they are written, so validation does not read them again.
-  const rowChecks = new ExtractPassChecks(loaded, new Date());
-  const summary: RunSummary = await runExtract(
-    loaded,
-    { sources, range, mode, formats, fresh: flags.fresh, batchObserver: rowChecks.observer },
+  const record = await runPipeline(loaded, {
+    ...request,
+    phases,
+    fresh: flags.fresh,
+    signal: stopSignal(),
+    trigger: flags.job ? 'schedule' : 'cli',
+    ...(flags.job ? { job: flags.job } : {}),
     log,
-  );
-  out(`Run summary: ${shownPath(await saveSummary(loaded.root, summary))}`);
-  printSummary(summary, out);
-  const extracted = summary.sources.filter((s) => s.status === 'succeeded');
-  const validation = await runValidate(
-    loaded,
-    {
-      sources: extracted.map((s) => s.source),
-      scopes: extractedScopes(extracted, starts),
-      runId: summary.run_id,
-      now: rowChecks.now,
-      streamed: rowChecks.validators(),
-    },
-    log,
-  );
-  printValidation(validation, out);
-  const code = validationExitCode(validation, loaded.config.validation.stop_on_critical);
-  out(
-    'Pipeline: extract and validate done; transform and load are not built yet, so nothing was loaded to data/processed.',
-  );
-  return summary.status === 'succeeded' ? code : ExitCode.RunFailure;
+  });
+  printRun(record, out);
+  // A stop by a critical check is also said where cron mail and schedulers look: stderr.
+  if (record.exit_code === ExitCode.CriticalValidationFailure) {
+    const stopped = record.sources.find((r) => r.phases?.validate?.verdict === 'critical' && r.error);
+    if (stopped)
+      process.stderr.write(`error: ${stopped.error}\n${stopped.hint ? `hint: ${stopped.hint}\n` : ''}`);
+  }
+  return record.exit_code ?? ExitCode.RunFailure;
 }
+
+interface RunRequest {
+  sources: string[];
+  mode?: ExtractionMode | 'refresh';
+  range?: DateRange;
+  formats?: OutputFormat[];
+}
+
+function flagRequest(loaded: LoadedConfig, flags: RunFlags): RunRequest {
+  return {
+    sources: resolveSources(loaded, flags.sources),
+    range: resolveRange(flags, loaded.config.extraction.timezone),
+    mode: resolveRunMode(flags.mode),
+    formats: resolveFormats(flags.format),
+  };
+}
+
+/** A configured job: its sources, mode, formats and range (resolved at the time it was due). */
+function jobRequest(loaded: LoadedConfig, flags: RunFlags): RunRequest {
+  const name = flags.job!;
+  const jobs = loaded.config.schedules;
+  const job = Object.hasOwn(jobs, name) ? jobs[name] : undefined;
+  if (!job)
+    throw new UsageError(
+      `no job named "${name}" under schedules${didYouMean(name, Object.keys(jobs))} (defined: ${Object.keys(jobs).join(', ') || 'none'})`,
+    );
+  for (const flag of ['sources', 'mode', 'startDate', 'endDate', 'range', 'format'] as const)
+    if (flags[flag] !== undefined)
+      throw new UsageError(
+        `--job ${name} takes its ${flag === 'format' ? 'formats' : flag} from the configuration; drop --${kebab(flag)}`,
+      );
+  const due = flags.scheduledFor === undefined ? new Date() : new Date(flags.scheduledFor);
+  if (Number.isNaN(due.getTime()))
+    throw new UsageError(`--scheduled-for "${flags.scheduledFor}" is not an ISO 8601 time`);
+  const enabled = Object.keys(loaded.config.sources).filter((s) => loaded.config.sources[s]!.enabled);
+  const expr = job.range === undefined ? undefined : parseRangeExpression(job.range);
+  return {
+    sources: job.sources ? [...job.sources] : enabled,
+    ...(job.mode ? { mode: job.mode } : {}),
+    ...(expr ? { range: resolveRangeExpression(expr, due, job.timezone) } : {}),
+    ...(job.formats ? { formats: [...job.formats] } : {}),
+  };
+}
+
+const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

@@ -1,0 +1,184 @@
+/**
+ * The pipeline: extract → validate → transform → load, each requested source in turn (see
+ * source-pipeline.ts), and one run record for the whole run (results/runs/<run_id>.json). The
+ * pipeline emits typed events (observe/events.ts) and does not know who listens: the CLI's progress
+ * line and --json, metrics, alerts and library callers all take them from `onEvent`.
+ *
+ * Exit codes: 3 when a critical check stopped a source; 1 when a source failed (or an `error` check
+ * failed); 130/143 when interrupted; 0 otherwise — an empty increment is a success.
+ */
+import path from 'node:path';
+import type { LoadedConfig } from '../config/load.js';
+import type { ExtractionMode, OutputFormat } from '../config/schema.js';
+import { ConnectionSet } from '../db/connection.js';
+import { ExitCode, UsageError } from '../errors.js';
+import type { DateRange } from '../extract/date-range.js';
+import { StateStore } from '../extract/state.js';
+import { openDatasetStore } from '../load/index.js';
+import type { EventListener, PipelineEvent } from '../observe/events.js';
+import { silentLogger, type Logger } from '../observe/logger.js';
+import { writeReports } from '../validate/report/files.js';
+import type { SourceReport } from '../validate/result.js';
+import { checkRequest, runStatus } from './extract-step.js';
+import { selectPhases } from './phases.js';
+import { ExtractPassChecks } from './row-checks.js';
+import { newRunId } from './run-id.js';
+import { runSourcePipeline, type PipelineContext, type SourceEvent } from './source-pipeline.js';
+import { checkPseudonymKeys } from './stage.js';
+import { RECORD_VERSION, saveSummary, type Phase, type RunRecord, type SourceResult } from './summary.js';
+
+export interface PipelineOptions {
+  /** Sources to run; default every enabled source. */
+  sources?: string[];
+  /** Overrides each source's mode. `refresh`: a full extraction that replaces the processed dataset. */
+  mode?: ExtractionMode | 'refresh';
+  /** A --start-date/--end-date slice on each source's date_column (merged into the dataset). */
+  range?: DateRange;
+  /** Raw output formats (default output.formats); staged files are Parquet whatever these are. */
+  formats?: OutputFormat[];
+  /** Phases to run, in order (default all four); see phases.ts for what may be left out. */
+  phases?: Phase[];
+  /** Discard unfinished runs instead of resuming them. */
+  fresh?: boolean;
+  /** Stop at the next part boundary; the run is recorded as interrupted. */
+  signal?: AbortSignal;
+  /** Every event of the run, as it happens. A listener that throws is logged, never steers the run. */
+  onEvent?: EventListener;
+  runId?: string;
+  trigger?: RunRecord['trigger'];
+  job?: string;
+  /** Where log lines go (default: nowhere; the CLI passes its file and console logger). */
+  log?: Logger;
+}
+
+/** Run the pipeline; resolves with the run record (also written to results/runs/<run_id>.json). */
+export async function runPipeline(loaded: LoadedConfig, options: PipelineOptions = {}): Promise<RunRecord> {
+  const { config, root } = loaded;
+  const sources = options.sources ?? Object.keys(config.sources).filter((s) => config.sources[s]!.enabled);
+  checkRequest(loaded, { sources, formats: options.formats });
+  const phases = options.phases ?? selectPhases();
+  if (!phases.includes('extract')) throw new UsageError('every run extracts');
+  if (phases.includes('transform')) checkPseudonymKeys(loaded, sources);
+  const runId = options.runId ?? newRunId();
+  const started = new Date();
+  const log = options.log ?? silentLogger();
+  const emit = emitter(runId, options.onEvent, log);
+  emit({
+    type: 'run-started',
+    command: 'run',
+    sources,
+    phases,
+    job: options.job,
+    mode: options.mode,
+    range: options.range,
+  });
+
+  const connections = new ConnectionSet(config.connections, root, {
+    warn: (m) => log.warn(m),
+    debug: (m) => log.debug(m),
+  });
+  const ctx: PipelineContext = {
+    loaded,
+    connections,
+    store: new StateStore(path.resolve(root, config.extraction.state_dir)),
+    datasets: phases.includes('load') ? openDatasetStore(config.load, root) : undefined,
+    phases: new Set(phases),
+    runId,
+    started,
+    mode: options.mode,
+    range: options.range,
+    formats: options.formats,
+    fresh: options.fresh,
+    signal: options.signal,
+    rowChecks: new ExtractPassChecks(loaded, started),
+    log,
+    emit: (e: SourceEvent) => emit(e),
+    reports: [],
+  };
+  const results: SourceResult[] = [];
+  try {
+    for (const name of sources) {
+      if (options.signal?.aborted) break;
+      const result = await runSourcePipeline(ctx, name);
+      results.push(result);
+      emit({ type: 'source-finished', result });
+    }
+  } finally {
+    await connections.closeAll();
+  }
+  const record = finishRecord(loaded, ctx, options, results, started, phases);
+  const file = await saveSummary(root, record);
+  const level = record.status === 'succeeded' ? 'info' : 'error';
+  log[level]({ run_id: runId, status: record.status, exit_code: record.exit_code }, `run ${record.status}`);
+  emit({ type: 'run-finished', record, file });
+  return record;
+}
+
+function finishRecord(
+  loaded: LoadedConfig,
+  ctx: PipelineContext,
+  options: PipelineOptions,
+  results: SourceResult[],
+  started: Date,
+  phases: Phase[],
+): RunRecord {
+  const reports = writeRunReports(loaded, ctx.runId, ctx.reports);
+  const finished = new Date();
+  const status = runStatus(results, options.signal);
+  return {
+    record_version: RECORD_VERSION,
+    run_id: ctx.runId,
+    command: 'run',
+    trigger: options.trigger ?? 'library',
+    ...(options.job ? { job: options.job } : {}),
+    status,
+    exit_code: exitCode(status, results, options.signal),
+    started_at: started.toISOString(),
+    finished_at: finished.toISOString(),
+    duration_ms: finished.getTime() - started.getTime(),
+    ...(options.range ? { range: options.range } : {}),
+    phases,
+    sources: results,
+    ...(reports ? { reports } : {}),
+  };
+}
+
+/** 3 for a critical check that stopped a source, 130/143 when interrupted, 1 for any other failure. */
+function exitCode(status: RunRecord['status'], results: SourceResult[], signal?: AbortSignal): number {
+  if (status === 'interrupted')
+    return signal?.reason === 'SIGINT' ? ExitCode.InterruptedBySigint : ExitCode.InterruptedBySigterm;
+  const stoppedByCheck = results.some(
+    (r) =>
+      r.status === 'failed' &&
+      r.phases?.validate?.verdict === 'critical' &&
+      r.phases.load?.status === 'skipped',
+  );
+  if (stoppedByCheck) return ExitCode.CriticalValidationFailure;
+  const failedCheck = results.some((r) => r.phases?.validate?.status === 'failed');
+  return status === 'failed' || failedCheck ? ExitCode.RunFailure : ExitCode.Success;
+}
+
+function writeRunReports(loaded: LoadedConfig, runId: string, reports: SourceReport[]): RunRecord['reports'] {
+  if (reports.length === 0) return undefined;
+  const settings = loaded.config.validation;
+  const files = writeReports(path.resolve(loaded.root, settings.report_dir), runId, reports, settings.html);
+  return { directory: files.directory, ...(files.html ? { html: files.html } : {}) };
+}
+
+type Unstamped = PipelineEvent extends infer E
+  ? E extends PipelineEvent
+    ? Omit<E, 'run_id' | 'at'>
+    : never
+  : never;
+
+/** Stamps events with the run id and time and hands them to the listener; a throwing listener is logged. */
+function emitter(runId: string, listener: EventListener | undefined, log: Logger): (e: Unstamped) => void {
+  return (e) => {
+    if (!listener) return;
+    try {
+      listener({ ...e, run_id: runId, at: new Date().toISOString() } as PipelineEvent);
+    } catch (err) {
+      log.warn({ err }, `an event listener failed on ${e.type}`);
+    }
+  };
+}

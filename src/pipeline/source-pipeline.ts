@@ -1,0 +1,223 @@
+/**
+ * One source through the pipeline, under its lock from the first read to the last write:
+ * extract (rows to raw parts; transformed rows staged beside them; row checks in the same pass),
+ * validate the increment, then load the staged rows into the processed dataset. The watermark moves
+ * only once the last phase asked for has succeeded: a run stopped by a critical check, or killed
+ * before its load, is read again by the next run instead of being skipped.
+ */
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import type { LoadedConfig } from '../config/load.js';
+import type { ExtractionMode, OutputFormat } from '../config/schema.js';
+import type { ConnectionSet } from '../db/connection.js';
+import type { DateRange } from '../extract/date-range.js';
+import { lockSource } from '../extract/lock.js';
+import type { StateStore } from '../extract/state.js';
+import type { DatasetStore } from '../load/index.js';
+import type { Logger } from '../observe/logger.js';
+import type { SourceReport } from '../validate/result.js';
+import { applyNext, type SourceOutcome } from './extract-source.js';
+import { describeFailure } from './failure.js';
+import { loadPhase } from './load-phase.js';
+import { PhaseClock, skipped } from './phases.js';
+import type { ExtractPassChecks } from './row-checks.js';
+import { extractWithAttempts } from './source-attempts.js';
+import { SourceStage } from './stage.js';
+import type { Phase, PhaseRecord, SourceResult } from './summary.js';
+import { validatePhase } from './validate-phase.js';
+
+/** What every source of a pipeline run shares. */
+export interface PipelineContext {
+  loaded: LoadedConfig;
+  connections: ConnectionSet;
+  store: StateStore;
+  datasets: DatasetStore | undefined;
+  phases: ReadonlySet<Phase>;
+  runId: string;
+  started: Date;
+  mode?: ExtractionMode | 'refresh';
+  range?: DateRange;
+  formats?: OutputFormat[];
+  fresh?: boolean;
+  signal?: AbortSignal;
+  rowChecks: ExtractPassChecks;
+  log: Logger;
+  emit: (event: SourceEvent) => void;
+  /** Validation reports of the run, written together at the end. */
+  reports: SourceReport[];
+}
+
+/** The events a source's phases produce; the run adds run_id and time. */
+export type SourceEvent =
+  | { type: 'phase-started'; source: string; phase: Phase }
+  | { type: 'phase-finished'; source: string; phase: Phase; record: PhaseRecord }
+  | { type: 'progress'; source: string; phase: Phase; rows: number; rows_per_s: number }
+  | { type: 'warning'; source: string; message: string };
+
+export async function runSourcePipeline(ctx: PipelineContext, name: string): Promise<SourceResult> {
+  const t0 = Date.now();
+  const { loaded, store } = ctx;
+  const source = loaded.config.sources[name]!;
+  const log = ctx.log.child({ source: name, run_id: ctx.runId });
+  const phases: Partial<Record<Phase, PhaseRecord>> = {};
+  const finish = (phase: Phase, record: PhaseRecord) => {
+    phases[phase] = record;
+    ctx.emit({ type: 'phase-finished', source: name, phase, record });
+  };
+  const mode = extractionMode(ctx, name);
+  let lock;
+  try {
+    lock = lockSource(store.directory, name, ctx.runId);
+  } catch (e) {
+    const failure = describeFailure(e, { connection: source.connection, source: name }, undefined);
+    return {
+      source: name,
+      status: 'failed',
+      mode,
+      rows: 0,
+      files: [],
+      duration_ms: 0,
+      error: failure.message,
+      hint: failure.hint,
+    };
+  }
+  try {
+    const outcome = await extractPhase(ctx, name, mode, finish, log);
+    const result = publicResult(outcome);
+    if (outcome.status !== 'succeeded') {
+      for (const p of ['validate', 'transform', 'load'] as const)
+        if (ctx.phases.has(p)) finish(p, skipped(`extract ${outcome.status}`));
+      return { ...result, phases, duration_ms: Date.now() - t0 };
+    }
+    const verdict = await validatePhase(ctx, name, outcome, (p, r) => finish(p, r), log);
+    if (verdict.stop) {
+      for (const p of ['transform', 'load'] as const)
+        if (ctx.phases.has(p)) finish(p, skipped('a critical check failed: nothing was loaded'));
+      return {
+        ...result,
+        status: 'failed',
+        error: verdict.stop,
+        hint: verdict.hint,
+        phases,
+        duration_ms: Date.now() - t0,
+      };
+    }
+    if (ctx.phases.has('transform')) finish('transform', transformRecord(outcome));
+    if (ctx.phases.has('load')) {
+      const loadFailure = await loadPhase(ctx, name, outcome, (p, r) => finish(p, r), log);
+      if (loadFailure)
+        return { ...result, status: 'failed', ...loadFailure, phases, duration_ms: Date.now() - t0 };
+    }
+    // Every phase asked for succeeded: now the next increment may start after these rows.
+    if (outcome.next) await store.update(name, (s) => applyNext(s, outcome.next!));
+    if (ctx.phases.has('load') && outcome.staged) removeStaged(outcome);
+    return { ...result, phases, duration_ms: Date.now() - t0 };
+  } finally {
+    lock.release();
+  }
+}
+
+async function extractPhase(
+  ctx: PipelineContext,
+  name: string,
+  mode: ExtractionMode,
+  finish: (phase: Phase, record: PhaseRecord) => void,
+  log: Logger,
+): Promise<SourceOutcome & { stage?: SourceStage }> {
+  const clock = new PhaseClock();
+  ctx.emit({ type: 'phase-started', source: name, phase: 'extract' });
+  const stage = ctx.phases.has('transform') ? new SourceStage(ctx.loaded, name) : undefined;
+  const validate = ctx.phases.has('validate');
+  let last = 0;
+  const outcome = await extractWithAttempts(
+    ctx.loaded,
+    ctx.connections,
+    ctx.store,
+    {
+      name,
+      mode,
+      range: ctx.range,
+      formats: ctx.formats,
+      fresh: ctx.fresh,
+      runId: ctx.runId,
+      started: ctx.started,
+      signal: ctx.signal,
+      lockHeld: true,
+      // The watermark waits for the last phase (runSourcePipeline commits it).
+      deferWatermark: ctx.phases.size > 1,
+      stage: stage?.request(),
+      onPlan: stage ? (plan) => stage.compile(plan) : undefined,
+      observer: validate ? () => ctx.rowChecks.observer(name) : undefined,
+      onProgress: (rows) => {
+        const now = performance.now();
+        if (now - last < PROGRESS_MS) return;
+        last = now;
+        const seconds = Math.max(clock.elapsedMs / 1000, 0.001);
+        ctx.emit({
+          type: 'progress',
+          source: name,
+          phase: 'extract',
+          rows,
+          rows_per_s: Math.round(rows / seconds),
+        });
+      },
+    },
+    log,
+  );
+  for (const w of outcome.warnings ?? []) ctx.emit({ type: 'warning', source: name, message: w });
+  const status = outcome.status;
+  finish(
+    'extract',
+    clock.done({
+      status,
+      rows_in: outcome.rows,
+      rows_out: outcome.rows,
+      ...(outcome.error ? { error: outcome.error } : {}),
+    }),
+  );
+  return { ...outcome, stage };
+}
+
+/** Progress events at most this often per source. */
+const PROGRESS_MS = 500;
+
+function transformRecord(outcome: SourceOutcome & { stage?: SourceStage }): PhaseRecord {
+  const counters = outcome.stage?.counters() ?? {};
+  const { rows_in, rows_out, ...counts } = counters;
+  return {
+    status: 'succeeded',
+    rows_in: rows_in ?? outcome.rows,
+    rows_out: rows_out ?? outcome.rows,
+    duration_ms: Math.round(outcome.stage?.elapsedMs ?? 0),
+    ...(Object.keys(counts).length ? { counts } : {}),
+    note: 'runs in the extraction pass; its duration is the time spent transforming and writing staged files',
+  };
+}
+
+/** The mode of the extraction: a refresh extracts in full. */
+function extractionMode(ctx: PipelineContext, name: string): ExtractionMode {
+  const source = ctx.loaded.config.sources[name]!;
+  const mode = ctx.mode ?? source.mode ?? ctx.loaded.config.extraction.default_mode;
+  return mode === 'refresh' ? 'full' : mode;
+}
+
+/** The outcome as the run record keeps it (no plan, no state to commit, no staged paths). */
+function publicResult(outcome: SourceOutcome & { stage?: SourceStage; failure?: unknown }): SourceResult {
+  const {
+    plan: _p,
+    next: _n,
+    staged: _s,
+    stage: _t,
+    failure: _f,
+    increment: _a,
+    high_water: _h,
+    ...result
+  } = outcome;
+  return result;
+}
+
+/** Staged files are transient: once loaded, the processed dataset holds their rows. */
+function removeStaged(outcome: SourceOutcome): void {
+  const first = outcome.staged?.[0];
+  if (first) rmSync(path.dirname(first), { recursive: true, force: true });
+}
