@@ -176,7 +176,7 @@ function emitter(runId: string, listener: EventListener | undefined, log: Logger
   return (e) => {
     if (!listener) return;
     try {
-      listener({ ...e, run_id: runId, at: new Date().toISOString() } as PipelineEvent);
+      listener({ ...e, run_id: runId, at: new Date().toISOString() });
     } catch (err) {
       log.warn({ err }, `an event listener failed on ${e.type}`);
     }

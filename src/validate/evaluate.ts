@@ -32,6 +32,7 @@ export function evaluate(p: CheckPlan, t: Tally): CheckResult {
     columns: p.columns,
     severity: p.severity,
     engine: p.engine,
+    scope: p.scope,
     status,
     observed: obs,
     threshold: { warn: p.warn, fail: p.fail, denominator: p.denominator },
@@ -45,25 +46,35 @@ function describeThreshold(t: number | string, denominator: number): string {
   return typeof t === 'number' ? String(t) : `${t} (${allowedRows(t, denominator)} rows)`;
 }
 
+type PlanHead = Pick<
+  CheckPlan,
+  'id' | 'kind' | 'columns' | 'severity' | 'engine' | 'scope' | 'fail' | 'warn' | 'denominator' | 'nulls'
+>;
+
 /** A check that could not run: status error, impact by its severity. */
-export function errored(
-  p: Pick<
-    CheckPlan,
-    'id' | 'kind' | 'columns' | 'severity' | 'engine' | 'fail' | 'warn' | 'denominator' | 'nulls'
-  >,
-  message: string,
-): CheckResult {
+export function errored(p: PlanHead, message: string): CheckResult {
+  return { ...notRun(p, 0), status: 'error', message: `could not run: ${message}` };
+}
+
+/**
+ * A check that did not apply (an empty increment, no processed dataset yet): status skipped,
+ * which never changes the verdict. `rows` is what the scope held (0 for an empty increment).
+ */
+export function skipped(p: PlanHead, message: string, rows = 0): CheckResult {
+  return { ...notRun(p, rows), status: 'skipped', message };
+}
+
+function notRun(p: PlanHead, rows: number): Omit<CheckResult, 'status' | 'message'> {
   return {
     id: p.id,
     kind: p.kind,
     columns: p.columns,
     severity: p.severity,
     engine: p.engine,
-    status: 'error',
-    observed: { failed: 0, rows: 0, percent: 0 },
+    scope: p.scope,
+    observed: { failed: 0, rows, percent: 0 },
     threshold: { warn: p.warn, fail: p.fail, denominator: p.denominator },
     null_policy: p.nulls,
-    message: `could not run: ${message}`,
     samples: [],
   };
 }

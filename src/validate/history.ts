@@ -2,7 +2,11 @@
  * Run history without a cloud: one JSON line per validated source per run under
  * results/metrics/<source>.jsonl (append-only), and the row_count anomaly check that compares a
  * run with the trailing median of comparable earlier runs (same scope kind: a daily increment is
- * not compared with a full refresh).
+ * not compared with a full refresh; the processed dataset, scope `dataset`, with itself).
+ *
+ * An empty increment is recorded (`empty: true`: the history says the run happened) but is never a
+ * data point: a few quiet nights would pull the median towards 0 and make the next normal day look
+ * anomalous. Entries written before the flag existed are recognised by their 0 incremental rows.
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -18,6 +22,14 @@ export interface MetricsEntry {
   rows: number;
   /** NULL percentage per checked column. */
   null_percent: Record<string, number>;
+  /** An incremental run that found no rows: kept for the record, not compared with. */
+  empty?: boolean;
+}
+
+/** Whether an entry is a data point for the anomaly check (empty increments are not). */
+export function comparable(entry: MetricsEntry, scope: string): boolean {
+  if (entry.scope !== scope) return false;
+  return !(entry.empty ?? (entry.scope === 'incremental' && entry.rows === 0));
 }
 
 export class MetricsStore {
@@ -77,7 +89,7 @@ export function rowCountAnomaly(
   rows: number,
   s: AnomalySettings,
 ): AnomalyOutcome {
-  const past = history.filter((h) => h.scope === scope).slice(-s.window);
+  const past = history.filter((h) => comparable(h, scope)).slice(-s.window);
   if (past.length < s.min_history) {
     return {
       status: 'skipped',
@@ -96,5 +108,25 @@ export function rowCountAnomaly(
     deviation,
     history: past.length,
     message: `${rows} rows vs trailing median ${m} of ${past.length} runs: deviation ${pct} (warn above ${s.warn * 100}%${s.fail === undefined ? '' : `, fail above ${s.fail * 100}%`})`,
+  };
+}
+
+/** This run's entry: rows in scope and the NULL percentage of every checked column. */
+export function metricsEntry(
+  run: { runId: string; now: Date; name: string },
+  scope: string,
+  counts: { rows: number; nulls: ReadonlyMap<string, number> },
+  empty: boolean,
+): MetricsEntry {
+  return {
+    run_id: run.runId,
+    at: run.now.toISOString(),
+    source: run.name,
+    scope,
+    rows: counts.rows,
+    null_percent: Object.fromEntries(
+      [...counts.nulls].map(([c, n]) => [c, counts.rows ? Math.round((n / counts.rows) * 1e6) / 1e4 : 0]),
+    ),
+    ...(empty ? { empty } : {}),
   };
 }

@@ -2,7 +2,7 @@
  * What a check reports. The shape is part of the JSON report (REPORT_VERSION): add fields, never
  * change the meaning of one without bumping the version.
  */
-import type { Severity, Threshold } from '../config/validation-schema.js';
+import type { CheckScopeName, Severity, Threshold } from '../config/validation-schema.js';
 import type { CellValue } from '../schema/column-types.js';
 
 /** Version of the JSON report schema (results/validation/<run_id>/<source>.json). */
@@ -17,12 +17,13 @@ export type CheckKind =
   | 'type'
   | 'range'
   | 'accepted_values'
-  | 'pattern';
+  | 'pattern'
+  | 'freshness';
 
 /** pass; warn (above the warn threshold); fail (above the fail threshold); error (could not run); skipped. */
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'error' | 'skipped';
 
-/** Where a check ran: pushed down to the source database, or over the streamed rows. */
+/** Where a check ran: pushed down to SQL (the source database, or DuckDB at dataset scope), or over the streamed rows. */
 export type Engine = 'sql' | 'stream';
 
 export interface Observed {
@@ -34,8 +35,10 @@ export interface Observed {
   nulls?: number;
   /** failed as a percentage of the denominator. */
   percent: number;
-  /** A kind-specific observed value: the row count, the history median, duplicate groups. */
+  /** A kind-specific observed value: the row count, the history median, duplicate groups, freshness's MAX(column). */
   value?: number | string;
+  /** Freshness: hours from the newest value to now (negative when it lies in the future). */
+  age_hours?: number;
 }
 
 export interface ThresholdReport {
@@ -43,6 +46,8 @@ export interface ThresholdReport {
   fail: Threshold;
   /** What percentages are a share of: `rows` (all rows in range) or `non_null`. */
   denominator: 'rows' | 'non_null';
+  /** Freshness: the configured ages (`fail` and `warn` do not apply to it). */
+  after?: { warn?: string; error?: string; critical?: string };
 }
 
 export type SampleRow = Record<string, CellValue>;
@@ -54,6 +59,8 @@ export interface CheckResult {
   columns: string[];
   severity: Severity;
   engine: Engine;
+  /** What the check looked at: the extracted increment (or source), or the processed dataset. */
+  scope: CheckScopeName;
   status: CheckStatus;
   observed: Observed;
   threshold: ThresholdReport;
@@ -91,11 +98,16 @@ export interface SourceReport {
 }
 
 export interface ScopeDescription {
-  kind: 'range' | 'full' | 'incremental';
+  /** range, full, incremental: rows of the source (increment-scope checks); dataset: the processed dataset. */
+  kind: 'range' | 'full' | 'incremental' | 'dataset';
   range?: { start: string; end: string };
   /** The incremental run's high-water mark, when checks cover an extracted increment. */
   high_water?: string | number | boolean | null;
   /** Rows the extraction wrote, for reconciliation. */
   written?: number;
+  /** Incremental: the extraction found no rows, and the checks other than freshness were skipped. */
+  empty?: boolean;
+  /** Dataset: the version checked, when the caller named it. */
+  version?: string;
   description: string;
 }

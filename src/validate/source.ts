@@ -1,34 +1,30 @@
 /**
- * All checks of one source: one aggregate scan for the counting checks, a GROUP BY per unique
- * check, an anti-join per reference, the stream engine over the rows when a check needs it (or the
- * tallies the extract pass already collected), then thresholds, history and the report object.
+ * The increment-scope checks of one source: one aggregate scan for the counting checks, a GROUP BY
+ * per unique check, an anti-join per reference, freshness over the whole source query, the stream
+ * engine over the rows when a check needs it (or the tallies the extract pass already collected),
+ * then thresholds, history and the report object. An empty increment passes: every check but
+ * freshness is skipped (config/validation-schema.ts explains why).
  */
 import path from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import { compileTemplate } from '../config/template.js';
 import type { SourceConnection } from '../db/connection.js';
 import { readBatches } from '../extract/batches.js';
-import type { SqlFragment } from '../extract/keyset.js';
 import type { Logger } from '../observe/logger.js';
-import type { CellValue } from '../schema/column-types.js';
-import { compileChecks, type CheckPlan } from './compile.js';
-import { errored, evaluate } from './evaluate.js';
-import { MetricsStore } from './history.js';
+import { checksAt, compileChecks, type CheckPlan } from './compile.js';
+import { errored, evaluate, skipped } from './evaluate.js';
+import { runFreshness } from './freshness.js';
+import { MetricsStore, metricsEntry } from './history.js';
 import { maskedColumns, masker } from './mask.js';
-import {
-  REPORT_VERSION,
-  type CheckResult,
-  type DayCount,
-  type SampleRow,
-  type SourceReport,
-} from './result.js';
+import { REPORT_VERSION, type CheckResult, type SourceReport } from './result.js';
 import { sourceRowValidator } from './row/for-source.js';
 import type { RowValidator } from './row/validator.js';
 import { rowCountResults } from './row-count.js';
 import { scopedPlan, type CheckScope, type ScopedPlan } from './scope.js';
-import { aggregateScan, sampleRows, type AggregateCounts } from './sql/aggregate.js';
-import { col, type PredicateContext } from './sql/predicates.js';
-import { countDuplicates, countOrphans, duplicateSamples, orphanSamples } from './sql/sets.js';
+import { dayCounts, referencedKey, setCheckResult, type CheckTarget, type Referenced } from './set-checks.js';
+import { aggregateScan, type AggregateCounts } from './sql/aggregate.js';
+import { sourceDatabase } from './sql/database.js';
+import type { PredicateContext } from './sql/predicates.js';
 import { impactOf, worst } from './threshold.js';
 
 export interface SourceValidation {
@@ -46,36 +42,26 @@ export interface SourceValidation {
   streamed?: RowValidator;
 }
 
+/** The message of every check skipped because an incremental run found nothing. */
+export const EMPTY_INCREMENT =
+  'the increment was empty (no new or changed rows since the last run): nothing to check';
+
+/** Runs the source's `scope: increment` checks (dataset-scope checks run in validateDataset). */
 export async function validateSource(v: SourceValidation): Promise<SourceReport> {
   const t0 = Date.now();
   const { config } = v.loaded;
-  const source = config.sources[v.name]!;
   const settings = config.validation;
   const scoped = await scopedPlan(v.loaded, v.conn, v.name, v.scope);
-  const { plan } = scoped;
-  const plans = compileChecks(settings.sources[v.name] ?? [], plan.columns);
-  const ctx: PredicateContext = {
-    dialect: v.conn.dialect,
-    columns: plan.columns,
-    now: v.now,
-    timeZone: settings.timezone ?? config.extraction.timezone,
-  };
-  const mask = masker(
-    maskedColumns(
-      settings.mask_columns,
-      source.pii_columns,
-      plan.columns.map((c) => c.name),
-    ),
-  );
+  const plans = compileChecks(checksAt(settings, v.name, 'increment'), scoped.plan.columns);
   // The row stream and the SQL checks run at the same time, on two pooled connections: the stream
   // mostly waits on the server, which can run the aggregate scans meanwhile. (Measured on the shared
   // 2-core machine, 1M rows: a small gain, within its noise; more where the server has cores.)
   const abort = new AbortController();
   const reused = v.streamed && coversWritten(v, v.streamed, plans) ? v.streamed : undefined;
-  const streaming = reused ? Promise.resolve(reused) : streamRows(v, scoped, ctx.now, abort.signal);
+  const streaming = reused ? Promise.resolve(reused) : streamRows(v, scoped, abort.signal);
   streaming.catch(() => undefined); // rethrown where it is awaited
   try {
-    return await checkAll(v, scoped, plans, mask, ctx, streaming, t0, abort.signal);
+    return await checkAll(v, scoped, plans, streaming, t0, abort);
   } catch (e) {
     // Stop reading before the caller closes the connections under the stream.
     abort.abort();
@@ -88,58 +74,119 @@ async function checkAll(
   v: SourceValidation,
   scoped: ScopedPlan,
   plans: CheckPlan[],
-  mask: (r: SampleRow) => SampleRow,
-  ctx: PredicateContext,
   streaming: Promise<RowValidator>,
   t0: number,
-  signal: AbortSignal,
+  abort: AbortController,
 ): Promise<SourceReport> {
   const { config } = v.loaded;
   const source = config.sources[v.name]!;
   const settings = config.validation;
-  const counts = await aggregateScan(v.conn, scoped.rows, plans, ctx);
+  const db = sourceDatabase(v.conn);
+  const columns = scoped.plan.columns;
+  const ctx: PredicateContext = {
+    dialect: db.dialect,
+    columns,
+    now: v.now,
+    timeZone: settings.timezone ?? config.extraction.timezone,
+  };
+  const masked = maskedColumns(
+    settings.mask_columns,
+    source.pii_columns,
+    columns.map((c) => c.name),
+  );
+  const counts = await aggregateScan(db, scoped.rows, plans, ctx);
+  const empty = v.scope.kind === 'incremental' && counts.rows === 0;
+  if (empty) abort.abort(); // nothing to stream: the checks that read rows are skipped
   const store = new MetricsStore(path.resolve(v.loaded.root, settings.metrics_dir));
   const history = store.read(v.name);
-  const scopeKey = v.scope.kind;
+  const target: CheckTarget = {
+    db,
+    rows: scoped.rows,
+    orderColumns: scoped.plan.orderColumns,
+    sampleRows: settings.sample_rows,
+    mask: masker(masked),
+    referenced: (c) => referencedQuery(v, c),
+    log: v.log,
+  };
 
   const results: (CheckResult[] | 'stream')[] = [];
   for (const p of plans) {
     if (p.problem) results.push([errored(p, p.problem)]);
+    else if (p.kind === 'freshness')
+      results.push([
+        await runFreshness(
+          db,
+          scoped.plan.template,
+          p,
+          columns,
+          {
+            now: v.now,
+            timeZone: source.timezone ?? config.extraction.timezone,
+            rows: counts.rows,
+            masked: masked.includes(p.columns[0]!),
+            where: 'the source',
+          },
+          v.log,
+        ),
+      ]);
+    else if (empty) results.push([skipped(p, EMPTY_INCREMENT)]);
     else if (p.kind === 'row_count')
-      results.push(rowCountResults(p, counts.rows, v.scope.written, history, scopeKey));
+      results.push(rowCountResults(p, counts.rows, v.scope.written, history, v.scope.kind));
     else if (p.engine === 'stream') results.push('stream');
-    else results.push([await runCheck(v, scoped, p, counts, mask)]);
+    else results.push([await setCheckResult(target, p, counts)]);
   }
-  const days = source.date_column ? await dayCounts(v.conn, scoped.rows, source.date_column) : [];
-  let rows = await streaming;
-  if (rows === v.streamed && rows.rows !== counts.rows) {
-    // The extract pass saw what it wrote, but the scope now counts other rows (the source changed
-    // since, or a lookback delivered late rows from before the scope's start): check the scope.
-    v.log.info({ seen: rows.rows, counted: counts.rows }, 'row checks re-read the scope');
-    rows = await streamRows(v, scoped, ctx.now, signal);
-  }
-  const checks = results.flatMap((r, i) => (r === 'stream' ? [streamResult(plans[i]!, counts, rows)] : r));
-  store.append({
-    run_id: v.runId,
-    at: v.now.toISOString(),
-    source: v.name,
-    scope: scopeKey,
-    rows: counts.rows,
-    null_percent: Object.fromEntries(
-      [...counts.nulls].map(([c, n]) => [c, counts.rows ? Math.round((n / counts.rows) * 1e6) / 1e4 : 0]),
-    ),
-  });
+  const days = source.date_column && !empty ? await dayCounts(db, scoped.rows, source.date_column) : [];
+  const rows = empty
+    ? await streaming.catch(() => undefined)
+    : await checkedRows(v, scoped, counts, streaming);
+  const checks = results.flatMap((r, i) => (r === 'stream' ? [streamResult(plans[i]!, counts, rows!)] : r));
+  store.append(metricsEntry(v, v.scope.kind, counts, empty));
   return {
     report_version: REPORT_VERSION,
     run_id: v.runId,
     source: v.name,
     generated_at: new Date().toISOString(),
-    scope: scoped.description,
+    scope: { ...scoped.description, ...(empty ? { empty } : {}) },
     rows: counts.rows,
     duration_ms: Date.now() - t0,
     verdict: worst(checks.map(impactOf)),
     checks,
     days,
+  };
+}
+
+/** The stream's tallies, re-read when the extract pass saw other rows than the scope now holds. */
+async function checkedRows(
+  v: SourceValidation,
+  scoped: ScopedPlan,
+  counts: AggregateCounts,
+  streaming: Promise<RowValidator>,
+): Promise<RowValidator> {
+  const rows = await streaming;
+  if (rows !== v.streamed || rows.rows === counts.rows) return rows;
+  // The extract pass saw what it wrote, but the scope now counts other rows (the source changed
+  // since, or a lookback delivered late rows from before the scope's start): check the scope.
+  v.log.info({ seen: rows.rows, counted: counts.rows }, 'row checks re-read the scope');
+  return streamRows(v, scoped, new AbortController().signal);
+}
+
+/**
+ * A references check at increment scope: the referenced source's query, in the same database (an
+ * anti-join cannot cross connections; config rules refuse that at load, this is the backstop).
+ */
+function referencedQuery(v: SourceValidation, c: Parameters<CheckTarget['referenced']>[0]): Referenced {
+  const { config, queries } = v.loaded;
+  const target = config.sources[c.source]!;
+  if (target.connection !== config.sources[v.name]!.connection)
+    return {
+      error: `source "${c.source}" is on another connection; references are checked by an anti-join in one database`,
+    };
+  const key = referencedKey(c, target.primary_key);
+  if (!key) return { error: `source "${c.source}" has a composite primary key: name the column with key:` };
+  const template = queries[target.query ?? c.source]!;
+  return {
+    rows: compileTemplate(template.dialects[v.conn.dialect.name] ?? template.sql, target.params),
+    key,
   };
 }
 
@@ -164,10 +211,9 @@ function coversWritten(v: SourceValidation, seen: RowValidator, plans: readonly 
 async function streamRows(
   v: SourceValidation,
   scoped: ScopedPlan,
-  now: Date,
   signal: AbortSignal,
 ): Promise<RowValidator> {
-  const validator = sourceRowValidator(v.loaded, v.name, scoped.plan.columns, now);
+  const validator = sourceRowValidator(v.loaded, v.name, scoped.plan.columns, v.now);
   if (!validator.hasRules) return validator;
   for await (const batch of readBatches(v.conn, scoped.plan, undefined)) {
     if (signal.aborted) break;
@@ -185,106 +231,4 @@ function streamResult(p: CheckPlan, counts: AggregateCounts, stream: RowValidato
     nulls: p.kind === 'type' ? undefined : t.nulls,
     samples: t.samples,
   });
-}
-
-async function runCheck(
-  v: SourceValidation,
-  scoped: ScopedPlan,
-  p: CheckPlan,
-  counts: AggregateCounts,
-  mask: (r: SampleRow) => SampleRow,
-): Promise<CheckResult> {
-  const limit = v.loaded.config.validation.sample_rows;
-  const order = scoped.plan.orderColumns;
-  const nulls = p.columns.length === 1 && p.kind !== 'unique' ? counts.nulls.get(p.columns[0]!) : undefined;
-  try {
-    if (p.kind === 'unique') {
-      const d = await countDuplicates(v.conn, scoped.rows, p.columns);
-      const samples =
-        d.surplus > 0 && limit > 0
-          ? toSamples(await duplicateSamples(v.conn, scoped.rows, p.columns, limit), mask)
-          : [];
-      return evaluate(p, {
-        failed: d.surplus,
-        rows: counts.rows,
-        value: d.groups,
-        samples,
-        message: `${d.groups} duplicated keys, ${d.surplus} surplus rows of ${counts.rows}`,
-      });
-    }
-    if (p.kind === 'references') return await references(v, scoped, p, counts.rows, nulls ?? 0, mask);
-    const failed = counts.failed.get(p.id) ?? 0;
-    const pred = counts.predicates.get(p.id)!;
-    const samples =
-      failed > 0 && limit > 0
-        ? toSamples(await sampleRows(v.conn, scoped.rows, pred, order, limit), mask)
-        : [];
-    return evaluate(p, { failed, rows: counts.rows, nulls, samples });
-  } catch (e) {
-    v.log.warn({ err: e, check: p.id }, 'check could not run');
-    return errored(p, (e as Error).message);
-  }
-}
-
-async function references(
-  v: SourceValidation,
-  scoped: ScopedPlan,
-  p: CheckPlan,
-  rows: number,
-  nulls: number,
-  mask: (r: SampleRow) => SampleRow,
-): Promise<CheckResult> {
-  const c = p.config;
-  if (c.check !== 'references') throw new Error('not a references check');
-  const { config, queries } = v.loaded;
-  const target = config.sources[c.source]!;
-  if (target.connection !== config.sources[v.name]!.connection) {
-    return errored(
-      p,
-      `source "${c.source}" is on another connection; references are checked by an anti-join in one database`,
-    );
-  }
-  const key = c.key ?? (target.primary_key.length === 1 ? target.primary_key[0]! : undefined);
-  if (!key) return errored(p, `source "${c.source}" has a composite primary key: name the column with key:`);
-  const template = queries[target.query ?? c.source]!;
-  const referenced: SqlFragment = compileTemplate(
-    template.dialects[v.conn.dialect.name] ?? template.sql,
-    target.params,
-  );
-  const column = p.columns[0]!;
-  const orphans = await countOrphans(v.conn, scoped.rows, referenced, column, key);
-  const limit = v.loaded.config.validation.sample_rows;
-  const samples =
-    orphans > 0 && limit > 0
-      ? toSamples(
-          await orphanSamples(v.conn, scoped.rows, referenced, column, key, scoped.plan.orderColumns, limit),
-          mask,
-        )
-      : [];
-  const failed = orphans + (p.nulls === 'fail' ? nulls : 0);
-  return evaluate(p, {
-    failed,
-    rows,
-    nulls,
-    samples,
-    message: `${orphans} rows whose ${column} has no ${c.source}.${key}${p.nulls === 'fail' ? ` plus ${nulls} NULL` : ''}: ${failed} failing of ${p.denominator === 'non_null' ? rows - nulls : rows}`,
-  });
-}
-
-function toSamples(
-  res: { columns: string[]; rows: unknown[][] },
-  mask: (r: SampleRow) => SampleRow,
-): SampleRow[] {
-  return res.rows.map((r) =>
-    mask(Object.fromEntries(res.columns.map((c, i) => [c, (r[i] ?? null) as CellValue]))),
-  );
-}
-
-async function dayCounts(conn: SourceConnection, rows: SqlFragment, column: string): Promise<DayCount[]> {
-  const { dialect } = conn;
-  const day = dialect.capabilities.dayExpression.replace('{}', col(dialect, column));
-  const sql = `SELECT ${day} AS d, ${dialect.capabilities.countExpression} AS n FROM (${rows.sql}) v WHERE ${col(dialect, column)} IS NOT NULL GROUP BY ${day} ORDER BY 1`;
-  const res = await dialect.query(conn.knex, sql, rows.bindings);
-  // A chart, not an audit: cap the points so a decade-long scope stays a small report.
-  return res.rows.slice(-400).map((r) => ({ day: String(r[0]).slice(0, 10), rows: Number(r[1]) }));
 }

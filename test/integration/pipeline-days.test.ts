@@ -124,7 +124,7 @@ async function fullExtraction(project: LoadedConfig): Promise<Truth> {
     const key = header.indexOf(KEYS[s]);
     const map = new Map<string, string[]>();
     for (const file of r.files)
-      for (const row of parseCsv(readFileSync(file), { from_line: 2 }) as string[][]) map.set(row[key]!, row);
+      for (const row of parseCsv<string[]>(readFileSync(file), { from_line: 2 })) map.set(row[key]!, row);
     rows[s] = map;
     columns[s] = header.map((name) => ({ name }) as ColumnSpec);
   }

@@ -11,13 +11,16 @@ const MARK: Record<string, string> = {
 
 export function summaryLines(reports: readonly SourceReport[]): string[] {
   const lines: string[] = [];
-  const width = Math.max(6, ...reports.map((r) => r.source.length));
+  const width = Math.max(6, ...reports.map((r) => label(r).length));
   for (const r of reports) {
-    const failed = r.checks.filter((c) => c.status === 'fail' || c.status === 'error').length;
-    const warned = r.checks.filter((c) => c.status === 'warn').length;
+    const count = (...statuses: string[]) => r.checks.filter((c) => statuses.includes(c.status)).length;
+    const [failed, warned, skipped] = [count('fail', 'error'), count('warn'), count('skipped')];
+    const note = r.scope.empty ? ' — the increment was empty' : '';
     lines.push(
-      `${r.source.padEnd(width)}  ${r.verdict.toUpperCase().padEnd(8)}  ${r.rows.toLocaleString('en-US')} rows, ` +
-        `${r.checks.length} checks: ${r.checks.length - failed - warned} passed, ${warned} warned, ${failed} failed` +
+      `${label(r).padEnd(width)}  ${r.verdict.toUpperCase().padEnd(8)}  ${r.rows.toLocaleString('en-US')} rows, ` +
+        `${r.checks.length} checks: ${count('pass')} passed, ${warned} warned, ${failed} failed` +
+        (skipped ? `, ${skipped} skipped` : '') +
+        note +
         (r.error ? ` — ${r.error}` : ''),
     );
     for (const c of r.checks) {
@@ -26,4 +29,9 @@ export function summaryLines(reports: readonly SourceReport[]): string[] {
     }
   }
   return lines;
+}
+
+/** The dataset-scope report of a source is listed under its own label. */
+function label(r: SourceReport): string {
+  return r.scope.kind === 'dataset' ? `${r.source} (dataset)` : r.source;
 }

@@ -1,8 +1,9 @@
 /**
  * Reports on disk, append-only by run id: results/validation/<run_id>/<source>.json (the versioned
- * JSON report, failing-row samples included) and results/validation/<run_id>/report.html. A run id
+ * JSON report, failing-row samples included; `<source>.dataset.json` for the checks over the
+ * processed dataset, so one run holds both) and results/validation/<run_id>/report.html. A run id
  * is unique, and files are created exclusively (`wx`), so an earlier run's samples are never
- * overwritten.
+ * overwritten: write all of a run's reports in one call.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -33,7 +34,7 @@ export function writeReports(
       'validation.report_dir',
     );
   const json = reports.map((r) => {
-    const file = path.join(directory, `${r.source}.json`);
+    const file = path.join(directory, reportFileName(r));
     write(file, JSON.stringify(r, null, 2) + '\n');
     return file;
   });
@@ -41,4 +42,9 @@ export function writeReports(
   const file = path.join(directory, 'report.html');
   write(file, renderHtml(runId, reports));
   return { directory, json, html: file };
+}
+
+/** `<source>.json` for increment-scope checks, `<source>.dataset.json` for the processed dataset's. */
+export function reportFileName(r: Pick<SourceReport, 'source' | 'scope'>): string {
+  return `${r.source}${r.scope.kind === 'dataset' ? '.dataset' : ''}.json`;
 }

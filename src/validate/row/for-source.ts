@@ -5,7 +5,7 @@
  */
 import type { LoadedConfig } from '../../config/load.js';
 import type { ColumnSpec } from '../../schema/column-types.js';
-import { compileChecks } from '../compile.js';
+import { checksAt, compileChecks } from '../compile.js';
 import { maskedColumns, masker } from '../mask.js';
 import { RowValidator } from './validator.js';
 
@@ -17,7 +17,8 @@ export function sourceRowValidator(
 ): RowValidator {
   const { config } = loaded;
   const settings = config.validation;
-  const plans = compileChecks(settings.sources[name] ?? [], columns);
+  // Increment scope only: dataset-scope checks never see the extracted rows.
+  const plans = compileChecks(checksAt(settings, name, 'increment'), columns);
   return new RowValidator(plans, columns, {
     sampleRows: settings.sample_rows,
     mask: masker(

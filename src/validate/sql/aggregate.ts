@@ -4,9 +4,9 @@
  * `SUM(CASE WHEN <failure> THEN 1 ELSE 0 END)` terms of a single SELECT over the scoped rows. The
  * table is read once however many checks there are.
  */
-import type { SourceConnection } from '../../db/connection.js';
 import type { SqlFragment } from '../../extract/keyset.js';
 import type { CheckPlan } from '../compile.js';
+import type { CheckDatabase } from './database.js';
 import { col, failurePredicate, type PredicateContext } from './predicates.js';
 
 export interface AggregateCounts {
@@ -20,12 +20,12 @@ export interface AggregateCounts {
 }
 
 export async function aggregateScan(
-  conn: SourceConnection,
+  db: CheckDatabase,
   rows: SqlFragment,
   checks: readonly CheckPlan[],
   ctx: PredicateContext,
 ): Promise<AggregateCounts> {
-  const { dialect } = conn;
+  const { dialect } = db;
   const predicates = new Map<string, SqlFragment>();
   for (const p of checks) {
     if (p.engine !== 'sql' || p.problem) continue;
@@ -45,7 +45,7 @@ export async function aggregateScan(
   ];
   const sql = `SELECT ${terms.join(', ')} FROM (${rows.sql}) v`;
   const bindings = [...[...predicates.values()].flatMap((p) => p.bindings), ...rows.bindings];
-  const res = await dialect.query(conn.knex, sql, bindings);
+  const res = await db.query(sql, bindings);
   const row = res.rows[0] ?? [];
   const num = (i: number) => Number(row[i] ?? 0);
   const ids = [...predicates.keys()];
@@ -59,18 +59,18 @@ export async function aggregateScan(
 
 /** Up to `limit` rows matching a failure predicate, in primary-key order (stable between runs). */
 export async function sampleRows(
-  conn: SourceConnection,
+  db: CheckDatabase,
   rows: SqlFragment,
   predicate: SqlFragment,
   orderColumns: readonly string[],
   limit: number,
 ): Promise<{ columns: string[]; rows: unknown[][] }> {
-  const { dialect } = conn;
+  const { dialect } = db;
   const order = orderColumns.map((c) => col(dialect, c)).join(', ');
   const sql = dialect.limitRows(
     `SELECT v.* FROM (${rows.sql}) v WHERE ${predicate.sql} ORDER BY ${order}`,
     limit,
   );
-  const res = await dialect.query(conn.knex, sql, [...rows.bindings, ...predicate.bindings]);
+  const res = await db.query(sql, [...rows.bindings, ...predicate.bindings]);
   return { columns: res.columns.map((c) => c.name), rows: res.rows };
 }

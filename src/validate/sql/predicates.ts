@@ -5,20 +5,21 @@
  * NULLs pass accepted-values and relationship checks silently.
  */
 import { parseDuration } from '../../config/duration.js';
-import type { Dialect } from '../../db/dialect.js';
 import type { SqlFragment } from '../../extract/keyset.js';
 import type { ColumnSpec, ColumnType } from '../../schema/column-types.js';
 import type { CheckPlan } from '../compile.js';
 import { dayEnd, dayStart, futureBound } from '../dates.js';
+import type { CheckDialect } from './database.js';
 
 export interface PredicateContext {
-  dialect: Dialect;
+  dialect: CheckDialect;
   columns: readonly ColumnSpec[];
   now: Date;
   timeZone: string;
 }
 
-export const col = (dialect: Dialect, name: string): string => `v.${dialect.quoteIdentifier(name)}`;
+export const col = (dialect: Pick<CheckDialect, 'quoteIdentifier'>, name: string): string =>
+  `v.${dialect.quoteIdentifier(name)}`;
 
 /** Rows failing the check (undefined: the check is not a counting check). */
 export function failurePredicate(p: CheckPlan, ctx: PredicateContext): SqlFragment | undefined {
@@ -52,6 +53,13 @@ export function failurePredicate(p: CheckPlan, ctx: PredicateContext): SqlFragme
     case 'dates':
       terms = dateTerms(p, ctx, column, type!);
       break;
+    case 'pattern': {
+      // Only where the dialect has a regex match (DuckDB at dataset scope); elsewhere it streams.
+      const match = dialect.capabilities.regexpMatch;
+      if (!match) return undefined;
+      terms = [{ sql: `NOT ${match.replace('{}', column)}`, bindings: [c.regex] }];
+      break;
+    }
     default:
       return undefined;
   }
