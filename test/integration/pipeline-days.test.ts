@@ -123,8 +123,10 @@ async function fullExtraction(project: LoadedConfig): Promise<Truth> {
     const header = manifest.columns.map((c) => c.name);
     const key = header.indexOf(KEYS[s]);
     const map = new Map<string, string[]>();
-    for (const file of r.files)
-      for (const row of parseCsv<string[]>(readFileSync(file), { from_line: 2 })) map.set(row[key]!, row);
+    for (const file of r.files) {
+      const parsed: string[][] = parseCsv(readFileSync(file), { from_line: 2 });
+      for (const row of parsed) map.set(row[key]!, row);
+    }
     rows[s] = map;
     columns[s] = header.map((name) => ({ name }) as ColumnSpec);
   }
