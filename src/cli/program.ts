@@ -10,6 +10,7 @@ import type { CommonFlags, ExtractFlags } from './options.js';
 import type { DemoFlags } from './commands/demo.js';
 import type { ValidateFlags } from './commands/validate.js';
 import type { RunFlags } from './commands/run.js';
+import type { ScheduleFlags } from './commands/schedule.js';
 
 export type Action = (run: () => Promise<number> | number) => Promise<void>;
 
@@ -77,6 +78,10 @@ export function buildProgram(action: Action, output: ProgramOutput): Command {
       .command('run')
       .description('the pipeline: extract, validate, transform, load into data/processed/<source>'),
   )
+    .option(
+      '--json',
+      'print every event as a JSON line on stdout, then the run record as a final summary line',
+    )
     .option('--phases <phases...>', 'run only these phases (extract, validate, transform, load)')
     .option('--skip <phases...>', 'leave these phases out (validate; transform and load together)')
     .option('--job <name>', 'run a job of the schedules: section (its sources, mode, formats and range)')
@@ -99,10 +104,13 @@ export function buildProgram(action: Action, output: ProgramOutput): Command {
   common(
     program
       .command('schedule')
-      .description('the configured schedules: --list shows them (the scheduler itself is on the roadmap)'),
+      .description(
+        'run the configured schedules in the foreground (systemd, a container), or list or print them',
+      ),
   )
-    .option('--list', 'list the configured schedules and exit')
-    .action((flags: { list?: boolean; config?: string; logLevel?: string }) =>
+    .option('--list', 'list the jobs and their next run times, then exit')
+    .option('--print <format>', 'write the jobs for the system scheduler instead: systemd | crontab')
+    .action((flags: ScheduleFlags) =>
       action(async () => (await import('./commands/schedule.js')).scheduleCommand(flags)),
     );
 

@@ -15,8 +15,11 @@ let controller: AbortController | undefined;
 const codeOf = (signal: NodeJS.Signals): number =>
   signal === 'SIGINT' ? ExitCode.InterruptedBySigint : ExitCode.InterruptedBySigterm;
 
-/** The process's stop signal, with the handlers installed on first use (only commands that run). */
-export function stopSignal(): AbortSignal {
+/**
+ * The process's stop signal, with the handlers installed on first use (only commands that run).
+ * `boundMs`: how long the command may take to stop after the first signal.
+ */
+export function stopSignal(boundMs = STOP_BOUND_MS): AbortSignal {
   if (controller) return controller.signal;
   const c = new AbortController();
   controller = c;
@@ -24,7 +27,7 @@ export function stopSignal(): AbortSignal {
     if (c.signal.aborted) process.exit(codeOf(signal));
     process.stderr.write(`\n${signal}: stopping at the next part boundary (again to stop now)\n`);
     c.abort(signal);
-    setTimeout(() => process.exit(codeOf(signal)), STOP_BOUND_MS).unref();
+    setTimeout(() => process.exit(codeOf(signal)), boundMs).unref();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

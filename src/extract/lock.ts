@@ -23,6 +23,9 @@ interface LockRecord {
 
 /** Locks this process holds, so that a lock left by an earlier process with our pid is known stale. */
 const held = new Set<string>();
+/** How to release each held lock; run on any exit (EPIPE, the stop bound, a fatal error) too. */
+const releasers = new Map<string, () => void>();
+let exitHook = false;
 
 export interface SourceLock {
   release(): void;
@@ -41,12 +44,17 @@ export function lockSource(stateDir: string, source: string, runId: string): Sou
     try {
       writeFileSync(file, JSON.stringify(mine) + '\n', { flag: 'wx', mode: 0o640 });
       held.add(file);
-      return {
-        release: () => {
-          held.delete(file);
-          releaseIfMine(file, mine);
-        },
+      const release = () => {
+        held.delete(file);
+        releasers.delete(file);
+        releaseIfMine(file, mine);
       };
+      releasers.set(file, release);
+      if (!exitHook) {
+        exitHook = true;
+        process.on('exit', () => [...releasers.values()].forEach((r) => r()));
+      }
+      return { release };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST')
         throw outputFailure(e, 'create', file, 'extraction.state_dir');

@@ -132,7 +132,7 @@ function finishRecord(
     trigger: options.trigger ?? 'library',
     ...(options.job ? { job: options.job } : {}),
     status,
-    exit_code: exitCode(status, results, options.signal),
+    exit_code: exitCode(status, results, loaded.config.validation.stop_on_critical, options.signal),
     started_at: started.toISOString(),
     finished_at: finished.toISOString(),
     duration_ms: finished.getTime() - started.getTime(),
@@ -143,17 +143,17 @@ function finishRecord(
   };
 }
 
-/** 3 for a critical check that stopped a source, 130/143 when interrupted, 1 for any other failure. */
-function exitCode(status: RunRecord['status'], results: SourceResult[], signal?: AbortSignal): number {
+/** 3 for a critical verdict (increment or dataset), 130/143 when interrupted, 1 for any other failure. */
+function exitCode(
+  status: RunRecord['status'],
+  results: SourceResult[],
+  stopOnCritical: boolean,
+  signal?: AbortSignal,
+): number {
   if (status === 'interrupted')
     return signal?.reason === 'SIGINT' ? ExitCode.InterruptedBySigint : ExitCode.InterruptedBySigterm;
-  const stoppedByCheck = results.some(
-    (r) =>
-      r.status === 'failed' &&
-      r.phases?.validate?.verdict === 'critical' &&
-      r.phases.load?.status === 'skipped',
-  );
-  if (stoppedByCheck) return ExitCode.CriticalValidationFailure;
+  const verdicts = results.flatMap((r) => [r.phases?.validate?.verdict, r.phases?.load?.verdict]);
+  if (stopOnCritical && verdicts.includes('critical')) return ExitCode.CriticalValidationFailure;
   const failedCheck = results.some((r) => r.phases?.validate?.status === 'failed');
   return status === 'failed' || failedCheck ? ExitCode.RunFailure : ExitCode.Success;
 }

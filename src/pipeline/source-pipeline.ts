@@ -103,15 +103,15 @@ export async function runSourcePipeline(ctx: PipelineContext, name: string): Pro
       };
     }
     if (ctx.phases.has('transform')) finish('transform', transformRecord(outcome));
-    if (ctx.phases.has('load')) {
-      const loadFailure = await loadPhase(ctx, name, outcome, (p, r) => finish(p, r), log);
-      if (loadFailure)
-        return { ...result, status: 'failed', ...loadFailure, phases, duration_ms: Date.now() - t0 };
-    }
-    // Every phase asked for succeeded: now the next increment may start after these rows.
+    const loaded = ctx.phases.has('load')
+      ? await loadPhase(ctx, name, outcome, (p, r) => finish(p, r), log)
+      : undefined;
+    const failed = loaded?.error ? { status: 'failed' as const, error: loaded.error, hint: loaded.hint } : {};
+    if (loaded && !loaded.loaded) return { ...result, ...failed, phases, duration_ms: Date.now() - t0 };
+    // The rows are where the run was asked to put them: the next increment may start after them.
     if (outcome.next) await store.update(name, (s) => applyNext(s, outcome.next!));
-    if (ctx.phases.has('load') && outcome.staged) removeStaged(outcome);
-    return { ...result, phases, duration_ms: Date.now() - t0 };
+    if (loaded && outcome.staged) removeStaged(outcome);
+    return { ...result, ...failed, phases, duration_ms: Date.now() - t0 };
   } finally {
     lock.release();
   }

@@ -6,6 +6,9 @@
 import type { Logger } from '../observe/logger.js';
 import type { CheckResult, SourceReport } from '../validate/result.js';
 import type { CheckScope } from '../validate/scope.js';
+import { checksAt } from '../validate/compile.js';
+import { datasetGlob } from '../load/index.js';
+import { validateDataset } from '../validate/dataset.js';
 import { validateSource } from '../validate/source.js';
 import { impactOf } from '../validate/threshold.js';
 import type { SourceOutcome } from './extract-source.js';
@@ -29,8 +32,8 @@ export async function validatePhase(
 ): Promise<Verdict> {
   if (!ctx.phases.has('validate')) return {};
   const settings = ctx.loaded.config.validation;
-  if ((settings.sources[name] ?? []).length === 0) {
-    finish('validate', skipped('no checks configured for this source (validation.sources)'));
+  if (checksAt(settings, name, 'increment').length === 0) {
+    finish('validate', skipped('no increment checks configured for this source (validation.sources)'));
     return {};
   }
   const clock = new PhaseClock();
@@ -105,4 +108,31 @@ export function failedCheck(c: CheckResult): FailedCheck {
     rows: c.observed.rows,
     message: c.message,
   };
+}
+
+/**
+ * The dataset-scope checks of one source, over the processed dataset version just loaded (DuckDB).
+ * They do not stop anything (the version is already current); a failure is recorded in the load
+ * phase and counts towards the exit code like any failed check.
+ */
+export async function validateLoadedDataset(
+  ctx: PipelineContext,
+  name: string,
+  log: Logger,
+): Promise<SourceReport | undefined> {
+  if (!ctx.datasets || checksAt(ctx.loaded.config.validation, name, 'dataset').length === 0) return undefined;
+  const datasets = ctx.datasets;
+  const read = datasetGlob(datasets, name);
+  const report = await validateDataset({
+    loaded: ctx.loaded,
+    name,
+    datasetSql: read?.sql,
+    otherDatasets: (s) => datasetGlob(datasets, s)?.sql,
+    runId: ctx.runId,
+    now: ctx.rowChecks.now,
+    log: log.child({ step: 'validate', scope: 'dataset' }),
+    ...(read ? { version: read.version } : {}),
+  });
+  ctx.reports.push(report);
+  return report;
 }

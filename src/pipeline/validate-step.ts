@@ -11,6 +11,7 @@ import type { CheckResult, SourceReport, Verdict } from '../validate/result.js';
 import type { RowValidator } from '../validate/row/validator.js';
 import { writeReports, type WrittenReports } from '../validate/report/files.js';
 import type { CheckScope } from '../validate/scope.js';
+import { checksAt } from '../validate/compile.js';
 import { validateSource } from '../validate/source.js';
 import { impactOf, worst } from '../validate/threshold.js';
 import { newRunId } from './run-id.js';
@@ -56,7 +57,7 @@ export async function runValidate(
     debug: (m) => log.debug(m),
   });
   const reports: SourceReport[] = [];
-  const checked = options.sources.filter((s) => (config.validation.sources[s] ?? []).length > 0);
+  const checked = options.sources.filter((s) => checksAt(config.validation, s, 'increment').length > 0);
   try {
     for (const name of checked) {
       const scope = options.scopes?.[name] ?? { kind: 'full' };

@@ -67,7 +67,8 @@ function describeScope(scope: CheckScope, plan: SourcePlan, start: Watermark | u
     return { ...common, range: scope.range, description: text };
   }
   if (scope.kind === 'incremental') {
-    const from = start ? `after ${start.values.map(String).join(', ')}` : 'from the beginning';
+    // The cursor value only: the rest of the position is a primary key, which can identify a patient.
+    const from = start ? `after ${start.columns[0]} ${String(start.values[0])}` : 'from the beginning';
     const to = scope.highWater == null ? '' : ` up to ${String(scope.highWater)}`;
     return { ...common, high_water: scope.highWater, description: `the extracted increment: ${from}${to}` };
   }

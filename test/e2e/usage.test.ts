@@ -69,7 +69,7 @@ describe('moh-etl usage', () => {
     [
       'bad mode',
       ['extract', '--mode', 'sometimes'],
-      /^error: --mode "sometimes" is not a mode \(valid: incremental, full\)$/,
+      /^error: --mode "sometimes" is not a mode \(valid: incremental, full, refresh\)$/,
     ],
     [
       'bad format',

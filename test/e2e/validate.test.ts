@@ -103,7 +103,7 @@ describe('moh-etl validate', () => {
 });
 
 describe('moh-etl run', () => {
-  it('extracts, then validates the extracted range, and says transform/load are not built', () => {
+  it('extracts, validates the extracted range, transforms and loads into data/processed', () => {
     const doc = base();
     doc.validation.sources = {
       polyclinics: doc.validation.sources.polyclinics!,
@@ -112,8 +112,9 @@ describe('moh-etl run', () => {
     writeConfig(doc);
     const r = cli(['run', '--sources', 'polyclinics', 'conditions'], { cwd: root() });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^polyclinics\s+OK\s+25 rows/m);
-    expect(r.stdout).toContain('transform and load are not built yet');
+    expect(r.stdout).toMatch(/^polyclinics\s+full\s+ok\s+25\s+ok .+ ok .+ ok .+ ok /m);
+    expect(r.stdout).toMatch(/^polyclinics: dataset version v000001-\S+, 25 rows$/m);
+    expect(existsSync(path.join(root(), 'data/processed/polyclinics'))).toBe(true);
     const report = readdirSync(path.join(root(), 'results/validation')).sort().at(-1)!;
     const json = JSON.parse(
       readFileSync(path.join(root(), 'results/validation', report, 'polyclinics.json'), 'utf8'),

@@ -5,6 +5,7 @@
  * processed datasets. Exit codes: 0, 1 (a source or an error check failed), 3 (a critical check
  * stopped a source), 130/143 (interrupted).
  */
+import path from 'node:path';
 import { didYouMean } from '../../config/suggest.js';
 import type { LoadedConfig } from '../../config/load.js';
 import type { ExtractionMode, OutputFormat } from '../../config/schema.js';
@@ -13,6 +14,9 @@ import type { DateRange } from '../../extract/date-range.js';
 import { parseRangeExpression, resolveRangeExpression } from '../../extract/range-expression.js';
 import { selectPhases } from '../../pipeline/phases.js';
 import { runPipeline } from '../../pipeline/run-pipeline.js';
+import { RUNS_DIR, type RunRecord } from '../../pipeline/summary.js';
+import { createAlerter } from '../../observe/alerts/index.js';
+import type { Logger } from '../../observe/logger.js';
 import { loadContext, openLog } from '../context.js';
 import {
   resolveFormats,
@@ -23,10 +27,12 @@ import {
 } from '../options.js';
 import { stdout, type Out } from '../print.js';
 import { printRun } from '../print-run.js';
+import { jsonListener, progressListener } from '../progress.js';
 import { stopSignal } from '../signals.js';
 import { extractCommand } from './extract.js';
 
 export interface RunFlags extends ExtractFlags {
+  json?: boolean;
   phases?: string[];
   skip?: string[];
   job?: string;
@@ -40,6 +46,7 @@ export async function runCommand(flags: RunFlags, out: Out = stdout): Promise<nu
   const request = flags.job ? jobRequest(loaded, flags) : flagRequest(loaded, flags);
   const phases = selectPhases(flags.phases, flags.skip);
   const log = openLog(loaded, flags);
+  const listeners = [flags.json ? jsonListener(out) : progressListener()].filter((l) => l !== undefined);
   const record = await runPipeline(loaded, {
     ...request,
     phases,
@@ -48,8 +55,10 @@ export async function runCommand(flags: RunFlags, out: Out = stdout): Promise<nu
     trigger: flags.job ? 'schedule' : 'cli',
     ...(flags.job ? { job: flags.job } : {}),
     log,
+    onEvent: (e) => listeners.forEach((l) => l(e)),
   });
-  printRun(record, out);
+  if (!flags.json) printRun(record, out);
+  if (flags.job) await alertRun(loaded, record, log);
   // A stop by a critical check is also said where cron mail and schedulers look: stderr.
   if (record.exit_code === ExitCode.CriticalValidationFailure) {
     const stopped = record.sources.find((r) => r.phases?.validate?.verdict === 'critical' && r.error);
@@ -100,6 +109,24 @@ function jobRequest(loaded: LoadedConfig, flags: RunFlags): RunRequest {
     ...(expr ? { range: resolveRangeExpression(expr, due, job.timezone) } : {}),
     ...(job.formats ? { formats: [...job.formats] } : {}),
   };
+}
+
+/**
+ * A scheduled run (`--job`, from the scheduler, cron or a systemd timer) alerts on failure, critical
+ * checks, anomalies, stale feeds, a run over its SLA, and on recovery. A channel that is down is
+ * logged and counted; it never changes the run's exit code. Manual runs do not page anyone.
+ */
+async function alertRun(loaded: LoadedConfig, record: RunRecord, log: Logger): Promise<void> {
+  const alerter = createAlerter({
+    config: loaded.config.alerts,
+    stateFile: path.resolve(loaded.root, loaded.config.alerts.state_file),
+    log,
+    root: loaded.root,
+  });
+  const file = path.join(loaded.root, RUNS_DIR, `${record.run_id}.json`);
+  for (const o of await alerter.notifyRun(record, file))
+    if (o.status === 'failed')
+      log.error({ channel: o.channel, reason: o.reason }, 'an alert could not be sent');
 }
 
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

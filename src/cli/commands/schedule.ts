@@ -1,30 +1,118 @@
-/** `moh-etl schedule`: `--list` shows the configured schedules; running them is not built yet. */
+/**
+ * `moh-etl schedule`: the scheduler in the foreground, for systemd or a container (src/schedule/).
+ * Each due job runs as its own child process, `moh-etl run --job NAME`, so a run that crashes or
+ * leaks never takes the scheduler down. SIGTERM/SIGINT stop it: running jobs are asked to stop at
+ * their next part boundary, then the scheduler exits 0. `--list` shows each job's next runs;
+ * `--print systemd|crontab` writes the same jobs for the system scheduler instead.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { LoadedConfig } from '../../config/load.js';
 import { ExitCode, UsageError } from '../../errors.js';
-import { loadContext } from '../context.js';
+import { createAlerter, missedScheduleEvent } from '../../observe/alerts/index.js';
+import type { Logger } from '../../observe/logger.js';
+import {
+  listJobs,
+  listingTable,
+  printCrontab,
+  printSystemd,
+  runScheduler,
+  spawnJobRunner,
+  unitsText,
+  type ScheduleEvent,
+} from '../../schedule/index.js';
+import { loadContext, openLog } from '../context.js';
 import type { CommonFlags } from '../options.js';
 import { stdout, table, type Out } from '../print.js';
+import { stopSignal } from '../signals.js';
 
-export function scheduleCommand(flags: CommonFlags & { list?: boolean }, out: Out = stdout): number {
+export interface ScheduleFlags extends CommonFlags {
+  list?: boolean;
+  print?: string;
+}
+
+/** The scheduler waits this long for running jobs after a stop signal, then leaves them to finish alone. */
+const STOP_TIMEOUT_MS = 45_000;
+
+export async function scheduleCommand(flags: ScheduleFlags, out: Out = stdout): Promise<number> {
   const loaded = loadContext(flags);
-  const schedules = Object.entries(loaded.config.schedules);
-  if (!flags.list) {
-    throw new UsageError(
-      'running schedules is not available in this version; use cron with `moh-etl extract` meanwhile (see docs/QUICK_START.md), or --list',
-    );
+  const jobs = loaded.config.schedules;
+  if (flags.list) {
+    table(listingTable(listJobs(jobs, new Date())), out);
+    return ExitCode.Success;
   }
-  table(
-    [
-      ['schedule', 'cron', 'time zone', 'mode', 'sources', 'enabled'],
-      ...schedules.map(([n, s]) => [
-        n,
-        s.cron,
-        s.timezone,
-        s.mode ?? 'per source',
-        s.sources?.join(' ') ?? 'all',
-        s.enabled ? 'yes' : 'no',
-      ]),
-    ],
-    out,
-  );
-  return ExitCode.Success;
+  if (flags.print !== undefined) return printUnits(loaded, flags, out);
+  const log = openLog(loaded, flags);
+  const stateDir = path.resolve(loaded.root, loaded.config.extraction.state_dir);
+  const onEvent = scheduleListener(loaded, log);
+  const result = await runScheduler({
+    jobs,
+    enabledSources: Object.keys(loaded.config.sources).filter((s) => loaded.config.sources[s]!.enabled),
+    stateDir,
+    ledgerFile: path.join(stateDir, 'schedule.json'),
+    heartbeatFile: path.join(stateDir, 'scheduler.heartbeat.json'),
+    lockFile: path.join(stateDir, 'scheduler.lock'),
+    runJob: spawnJobRunner({
+      command: process.execPath,
+      args: (name, ctx) => [
+        cliScript(),
+        'run',
+        '--job',
+        name,
+        '--scheduled-for',
+        ctx.scheduledFor.toISOString(),
+        '--config',
+        loaded.file,
+      ],
+      cwd: loaded.root,
+    }),
+    log,
+    signal: stopSignal(STOP_TIMEOUT_MS + 15_000),
+    onEvent,
+    stopTimeoutMs: STOP_TIMEOUT_MS,
+  });
+  return result.exitCode;
+}
+
+/** The scheduler's events in the log, and a missed schedule as an alert. */
+function scheduleListener(loaded: LoadedConfig, log: Logger): (e: ScheduleEvent) => void {
+  const alerter = createAlerter({
+    config: loaded.config.alerts,
+    stateFile: path.resolve(loaded.root, loaded.config.alerts.state_file),
+    log,
+    root: loaded.root,
+  });
+  return (e) => {
+    if (e.type === 'scheduler-heartbeat') return;
+    const level = e.type === 'job-missed' || e.type === 'job-late' ? 'warn' : 'info';
+    log[level]({ event: e }, `schedule: ${e.type}${'job' in e ? ` ${e.job}` : ''}`);
+    if (e.type === 'job-missed')
+      void alerter.notify([
+        missedScheduleEvent(e.job, { due: e.scheduled_for, count: e.count, reason: e.reason }),
+      ]);
+  };
+}
+
+function printUnits(loaded: LoadedConfig, flags: ScheduleFlags, out: Out): number {
+  const common = {
+    execPath: process.execPath,
+    execArgs: [cliScript()],
+    projectDir: loaded.root,
+    configPath: loaded.file,
+  };
+  if (flags.print === 'systemd') {
+    const units = printSystemd(loaded.config.schedules, common);
+    out(unitsText([...units.scheduler, ...units.timers]));
+    return ExitCode.Success;
+  }
+  if (flags.print === 'crontab') {
+    out(printCrontab(loaded.config.schedules, common));
+    return ExitCode.Success;
+  }
+  throw new UsageError(`--print "${flags.print}" is not a format (valid: systemd, crontab)`);
+}
+
+/** This CLI's entry script (dist/src/cli/bin.js), for the commands the scheduler and units run. */
+function cliScript(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin.js');
 }

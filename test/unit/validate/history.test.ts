@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { median, rowCountAnomaly, MetricsStore, type MetricsEntry } from '../../../src/validate/history.js';
+import {
+  median,
+  metricsEntry,
+  rowCountAnomaly,
+  MetricsStore,
+  type MetricsEntry,
+} from '../../../src/validate/history.js';
 import { tempDir } from '../../helpers/databases.js';
 
 const entry = (rows: number, scope = 'incremental'): MetricsEntry => ({
@@ -36,5 +42,37 @@ describe('row_count anomaly', () => {
     const { appendFileSync } = await import('node:fs');
     appendFileSync(`${dir.path}/attendances.jsonl`, '{"run_id": "torn');
     expect(store.read('attendances').map((e) => e.rows)).toEqual([1, 2]);
+  });
+
+  it('never compares with an empty increment, flagged or from before the flag', () => {
+    const quiet = { ...entry(0), empty: true };
+    const history = [entry(100), entry(110), entry(90), quiet, quiet, quiet, entry(0), quiet];
+    // Counted, the five quiet nights would make the median 0 and a normal day infinitely anomalous.
+    const a = rowCountAnomaly(history, 'incremental', 105, settings);
+    expect([a.status, a.median, a.history]).toEqual(['pass', 100, 3]);
+    expect(rowCountAnomaly([entry(100), quiet, quiet], 'incremental', 100, settings).status).toBe('skipped');
+    // An empty dataset or full extraction is a data point: only increments are quiet.
+    const full = [entry(10, 'full'), entry(10, 'full'), entry(0, 'full')];
+    expect(rowCountAnomaly(full, 'full', 10, settings).median).toBe(10);
+    expect(rowCountAnomaly([...full, entry(0, 'full')], 'full', 10, settings).median).toBe(5);
+  });
+
+  it('records an empty increment as such, with its run and NULL shares', () => {
+    const run = { runId: 'r1', now: new Date('2025-01-02T00:00:00Z'), name: 'attendances' };
+    const nulls = new Map([['visit_date', 5]]);
+    expect(metricsEntry(run, 'incremental', { rows: 0, nulls: new Map() }, true)).toEqual({
+      run_id: 'r1',
+      at: '2025-01-02T00:00:00.000Z',
+      source: 'attendances',
+      scope: 'incremental',
+      rows: 0,
+      null_percent: {},
+      empty: true,
+    });
+    expect(metricsEntry(run, 'dataset', { rows: 8, nulls }, false)).toMatchObject({
+      scope: 'dataset',
+      null_percent: { visit_date: 62.5 },
+    });
+    expect(metricsEntry(run, 'dataset', { rows: 8, nulls }, false)).not.toHaveProperty('empty');
   });
 });
