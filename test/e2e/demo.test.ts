@@ -84,7 +84,9 @@ describe('the demo', () => {
       cwd: fx.root,
     });
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/Reset the extraction state of polyclinics, conditions, patients, attendances/);
+    expect(r.stdout).toMatch(
+      /Reset the extraction state and processed datasets of polyclinics, conditions, patients, attendances/,
+    );
     expect(r.stdout).toMatch(/Injected [\d,]+ defective rows \(dirty rate 0\.01\):/);
     expect(r.stdout).toMatch(/^attendances\s+\S+\s+\S+\s+[\d,]+$/m);
     for (const s of SOURCES) expect(rowsIn(r.stdout, s), s).toBeGreaterThan(0);

@@ -172,18 +172,23 @@ async function forgetDemoState(loaded: LoadedConfig, out: Out): Promise<void> {
   const demo = loaded.config.extraction.default_connection ?? 'demo';
   const store = new StateStore(path.resolve(loaded.root, loaded.config.extraction.state_dir));
   const reset: string[] = [];
+  const dirs = loaded.config.load;
   for (const [name, source] of Object.entries(loaded.config.sources)) {
     if ((source.connection ?? demo) !== demo) continue;
     const lock = lockSource(store.directory, name, 'demo-force');
     try {
       if (await store.reset(name)) reset.push(name);
+      // The processed dataset and its versions came from the old database: rows of the new one must
+      // not be merged into them.
+      for (const dir of [dirs.directory, dirs.archive_directory, dirs.staging_directory])
+        rmSync(path.resolve(loaded.root, dir, name), { recursive: true, force: true });
     } finally {
       lock.release();
     }
   }
   if (reset.length)
     out(
-      `Reset the extraction state of ${reset.join(', ')}: the next extraction reads the new database from the start.`,
+      `Reset the extraction state and processed datasets of ${reset.join(', ')}: the next run reads the new database from the start.`,
     );
 }
 
