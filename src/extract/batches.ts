@@ -20,21 +20,38 @@ const noop = () => undefined;
 export interface PositionedBatch extends RowBatch {
   /** Driver values of the keyset columns in this batch's last row: where the next batch starts. */
   position: unknown[];
+  /** The batch completes a part of `partRows` rows (counted as read since the last cut). */
+  endsPart?: boolean;
+}
+
+/**
+ * Parts of exactly `partRows` rows: no batch is fetched across a part boundary (its LIMIT is cut to
+ * what the part lacks), so a part is never bigger than part_rows. `sinceCut` counts the rows read
+ * into the current part; a caller that closes a part early (part_bytes) sets it back to 0.
+ */
+export interface PartCut {
+  partRows: number;
+  sinceCut: number;
 }
 
 export async function* readBatches(
   conn: SourceConnection,
   plan: SourcePlan,
   start: Watermark | undefined,
-  options: { encoded?: boolean } = {},
+  options: { encoded?: boolean; cut?: PartCut } = {},
 ): AsyncGenerator<PositionedBatch> {
+  const cut = options.cut;
+  const limit = () =>
+    cut ? Math.max(1, Math.min(plan.batchSize, cut.partRows - cut.sinceCut)) : plan.batchSize;
+  let requested = 0;
   const fetch = (
     position: readonly unknown[] | undefined,
     columns: readonly string[],
   ): Promise<QueryResult> => {
     const types = plan.orderTypes;
     const bound = position?.map((v, i) => conn.dialect.keyBinding(v, types[i]!));
-    const q = batchQuery(conn.dialect, { ...plan, orderColumns: plan.orderColumns }, bound, columns);
+    requested = limit();
+    const q = batchQuery(conn.dialect, { ...plan, batchSize: requested }, bound, columns);
     let markSent: () => void = () => undefined;
     sent = new Promise<void>((resolve) => (markSent = resolve));
     const result = conn.dialect.query(conn.knex, q.sql, q.bindings, {
@@ -56,7 +73,14 @@ export async function* readBatches(
       pending = undefined;
       const count = result.encoded?.count ?? result.rows.length;
       if (count === 0 || !result.lastKey) return;
-      if (count === plan.batchSize) {
+      let endsPart = false;
+      if (cut) {
+        cut.sinceCut += count;
+        endsPart = cut.sinceCut >= cut.partRows;
+        if (endsPart) cut.sinceCut = 0;
+      }
+      // A full batch (as many rows as asked for) means there may be more.
+      if (count === requested) {
         pending = fetch(result.lastKey, plan.orderColumns);
         // Let the prefetch reach the server before the caller's synchronous work (CSV encoding)
         // starts: taking a pooled connection, BEGIN READ ONLY and sending are several promise hops
@@ -67,8 +91,8 @@ export async function* readBatches(
       }
       // An encoded batch keeps `rows` a getter: a consumer of the bytes (CSV) never decodes them.
       yield result.encoded
-        ? withEncodedRows({ columns: plan.columns, position: result.lastKey }, result.encoded)
-        : { columns: plan.columns, rows: result.rows, position: result.lastKey };
+        ? withEncodedRows({ columns: plan.columns, position: result.lastKey, endsPart }, result.encoded)
+        : { columns: plan.columns, rows: result.rows, position: result.lastKey, endsPart };
     }
   } finally {
     // An abandoned prefetch (the caller stopped early) is simply dropped.

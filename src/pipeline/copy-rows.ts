@@ -7,7 +7,7 @@
 import type { LoadedConfig } from '../config/load.js';
 import type { SourceConnection } from '../db/connection.js';
 import { RunInterrupted } from '../errors.js';
-import { readBatches } from '../extract/batches.js';
+import { readBatches, type PartCut } from '../extract/batches.js';
 import { LookbackFilter } from '../extract/lookback.js';
 import type { SourcePlan } from '../extract/plan.js';
 import { settledCounter, type SnapshotCursor } from '../extract/snapshot.js';
@@ -108,7 +108,8 @@ export async function copyRows(
     // observed or staged); anything else gets rows converted as they arrive.
     const encoded =
       specs.every((s) => s.capabilities.encodedRows) && !lookback && !hooks.onBatch && !hooks.companion;
-    for await (const batch of readBatches(conn, plan, pending.position, { encoded })) {
+    const cut: PartCut = { partRows: maxRows, sinceCut: 0 };
+    for await (const batch of readBatches(conn, plan, pending.position, { encoded, cut })) {
       last = batch.position;
       // A filtered batch is a new one without the server's bytes (they describe every row).
       const written: RowBatch = lookback
@@ -124,8 +125,12 @@ export async function copyRows(
         await companion?.write(written);
         if (settled) settledInPart += settled(written);
         hooks.onProgress?.(pending.rows + part.rows);
-        if (part.rows >= maxRows || part.bytes >= maxBytes) await commit();
-      }
+        if (batch.endsPart || part.rows >= maxRows) await commit();
+        else if (part.bytes >= maxBytes) {
+          cut.sinceCut = 0;
+          await commit();
+        }
+      } else if (batch.endsPart && part) await commit();
       if (hooks.signal?.aborted) break;
     }
     if (part) await commit();

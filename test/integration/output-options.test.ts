@@ -43,6 +43,20 @@ describe('output settings', () => {
       output,
     });
 
+  it('cuts parts at exactly part_rows, whatever the batch size (700 rows, batches of 250)', async () => {
+    const loaded = project('rows', { formats: ['csv', 'parquet'], part_rows: 700 });
+    const s = await runExtract(loaded, { sources: ['notes'] }, silentLogger());
+    const r = s.sources[0]!;
+    expect(r.error).toBeUndefined();
+    const csv = r.files.filter((f) => f.endsWith('.csv'));
+    const sizes = csv.map((f) => csvRows(f).length);
+    expect(sizes).toEqual([...Array.from({ length: Math.floor(ROWS / 700) }, () => 700), ROWS % 700]);
+    const manifest = JSON.parse(readFileSync(r.manifest!, 'utf8')) as { parts: { rows: number }[] };
+    expect(Math.max(...manifest.parts.map((p) => p.rows))).toBe(700);
+    const ids = csv.flatMap((f) => csvRows(f).map((row) => Number(row[0])));
+    expect(ids).toEqual(Array.from({ length: ROWS }, (_, i) => i + 1));
+  });
+
   it('rolls parts over at part_bytes, each part just past the limit, every row once', async () => {
     const loaded = project('bytes', { formats: ['csv'], part_bytes: MIB });
     const s = await runExtract(loaded, { sources: ['notes'] }, silentLogger());
