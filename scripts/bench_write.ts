@@ -217,6 +217,7 @@ async function writeProject(
   };
   // Checks name the repository's other sources, which this project drops; they are not measured here.
   delete doc.validation;
+  delete doc.schedules;
   await mkdir(path.join(root, 'config'), { recursive: true });
   await writeFile(path.join(root, 'config/database.yml'), stringify(doc));
   await writeFile(path.join(root, 'config/queries.yml'), stringify(queries));

@@ -14,7 +14,7 @@ export function loadContext(flags: CommonFlags): LoadedConfig {
   if (flags.logLevel !== undefined && !(LOG_LEVELS as readonly string[]).includes(flags.logLevel)) {
     throw new UsageError(`--log-level "${flags.logLevel}" is not a level (valid: ${LOG_LEVELS.join(', ')})`);
   }
-  return loadConfig({ configPath: flags.config });
+  return loadConfig({ configPath: flags.config, root: flags.projectDir });
 }
 
 /** The run's logger: JSON lines to logs/extraction.log (unless `file` is false), warnings to stderr. */

@@ -19,6 +19,7 @@ import {
 
 export interface CommonFlags {
   config?: string;
+  projectDir?: string;
   logLevel?: string;
 }
 

@@ -28,7 +28,11 @@ Docs: docs/QUICK_START.md, docs/DATA_EXTRACTION_GUIDE.md`;
 
 function common(cmd: Command): Command {
   return cmd
-    .option('-c, --config <path>', 'configuration file', 'config/database.yml')
+    .option('-c, --config <path>', 'configuration file (default: config/database.yml in the project)')
+    .option(
+      '--project-dir <dir>',
+      'the project directory; relative paths in the config resolve against it (default: MOH_ETL_HOME, or the directory holding config/)',
+    )
     .addOption(
       new Option('--log-level <level>', 'log level for the console and the log file').choices(LOG_LEVELS),
     );

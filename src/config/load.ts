@@ -41,14 +41,20 @@ export interface LoadOptions {
   queriesPath?: string;
   /** Environment for `${VAR}` interpolation. Default: process.env over the values in `.env`. */
   env?: NodeJS.ProcessEnv;
-  /** Base for relative paths. Default: process.cwd(). */
+  /**
+   * The project directory: relative paths in the config (state, output, logs, results, the demo
+   * database, .env) resolve against it, and a relative `configPath` too. Default: MOH_ETL_HOME, else
+   * the directory holding the config file's `config/` folder, else the nearest directory at or
+   * above the working directory that has config/database.yml.
+   */
   root?: string;
+  /** Where a relative `configPath` is looked up when no project directory is given. Default: process.cwd(). */
+  cwd?: string;
 }
 
 /** Load and validate config/database.yml and config/queries.yml; throws ConfigError listing every problem. */
 export function loadConfig(options: LoadOptions = {}): LoadedConfig {
-  const root = path.resolve(options.root ?? process.cwd());
-  const file = path.resolve(root, options.configPath ?? DEFAULT_CONFIG_PATH);
+  const { root, file } = resolveProject(options);
   const queriesFile = path.resolve(options.queriesPath ?? path.join(path.dirname(file), 'queries.yml'));
   const env = options.env ?? environment(root);
   const shownName = (p: string) => path.relative(root, p) || p;
@@ -56,15 +62,17 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   if (!existsSync(file)) {
     throw new ConfigError([
       {
-        file: shownName(file),
+        file,
         path: '',
-        message: 'file not found (pass --config PATH, or run moh-etl from the project root)',
+        message:
+          'file not found (pass --config PATH or --project-dir DIR, set MOH_ETL_HOME, or run moh-etl inside the project)',
       },
     ]);
   }
   const problems: ConfigProblem[] = [];
-  const db = readYaml(file, shownName(file), env, problems);
-  const qs = readYaml(queriesFile, shownName(queriesFile), env, problems);
+  const envFile = path.join(root, '.env');
+  const db = readYaml(file, shownName(file), env, problems, envFile);
+  const qs = readYaml(queriesFile, shownName(queriesFile), env, problems, envFile);
 
   const config = db && validate(db, databaseConfigSchema, problems);
   const queries = qs && validate(qs, queriesFileSchema, problems);
@@ -77,6 +85,29 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   return Object.defineProperty(loaded, 'env', { value: env, enumerable: false }) as LoadedConfig;
 }
 
+/**
+ * The project directory and the config file. Relative paths in a config are about the project, not
+ * about where the command happens to run: cron, systemd and a user in another directory must all
+ * see the same state, output and logs.
+ */
+export function resolveProject(options: Pick<LoadOptions, 'root' | 'configPath' | 'cwd'>): { root: string; file: string } {
+  const cwd = path.resolve(options.cwd ?? process.cwd());
+  const home = options.root ?? process.env.MOH_ETL_HOME;
+  if (home) {
+    const root = path.resolve(cwd, home);
+    return { root, file: path.resolve(root, options.configPath ?? DEFAULT_CONFIG_PATH) };
+  }
+  if (options.configPath) {
+    const file = path.resolve(cwd, options.configPath);
+    const dir = path.dirname(file);
+    return { root: path.basename(dir) === 'config' ? path.dirname(dir) : dir, file };
+  }
+  for (let dir = cwd; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, DEFAULT_CONFIG_PATH))) return { root: dir, file: path.join(dir, DEFAULT_CONFIG_PATH) };
+    if (path.dirname(dir) === dir) return { root: cwd, file: path.join(cwd, DEFAULT_CONFIG_PATH) };
+  }
+}
+
 interface ParsedYaml {
   src: YamlSource;
   value: unknown;
@@ -87,6 +118,7 @@ function readYaml(
   shownName: string,
   env: NodeJS.ProcessEnv,
   problems: ConfigProblem[],
+  envFile: string,
 ): ParsedYaml | undefined {
   if (!existsSync(file)) {
     problems.push({ file: shownName, path: '', message: 'file not found' });
@@ -137,7 +169,7 @@ function readYaml(
       file: shownName,
       line: lineOf(src, m.path),
       path: formatPath(m.path),
-      message: `environment variable ${m.variable} is not set (set it in .env or the environment, or write \${${m.variable}:-default})`,
+      message: `environment variable ${m.variable} is not set (set it in ${envFile} or the environment, or write \${${m.variable}:-default})`,
     });
   }
   return { src, value: value ?? {} };

@@ -6,6 +6,7 @@
  */
 import type { Knex } from 'knex';
 import type { ConnectionConfig } from '../config/schema.js';
+import { words } from '../config/statement-check.js';
 import type { ColumnSpec, ColumnType, EncodedRows, Row } from '../schema/column-types.js';
 import type { FailureCodes } from './failure.js';
 
@@ -24,6 +25,11 @@ export interface DialectCapabilities {
   liveTested: boolean;
   /** The calendar day of a date or timestamp expression (`{}`), as YYYY-MM-DD (validation's rows-per-day chart). */
   dayExpression: string;
+  /**
+   * `query()` honours `describeNullability`: its columns say which the database guarantees are never
+   * NULL. False (the default): every column a query returns is reported nullable.
+   */
+  describesNullability: boolean;
 }
 
 export const defaultCapabilities: DialectCapabilities = {
@@ -34,6 +40,7 @@ export const defaultCapabilities: DialectCapabilities = {
   countExpression: 'COUNT(*)',
   liveTested: true,
   dayExpression: 'CAST({} AS DATE)',
+  describesNullability: false,
 };
 
 /** A query's result with canonical column types and exact values (see schema/column-types.ts). */
@@ -65,6 +72,13 @@ export interface QueryOptions {
    * batch reader waits for this before the caller's synchronous work, so the server works meanwhile.
    */
   onSent?: () => void;
+  /**
+   * Report `nullable: false` for the result columns the database guarantees are never NULL: a
+   * table column declared NOT NULL, reached without a construct that can add NULLs (see
+   * `nullSources`). Costs a catalog lookup, so only the plan's zero-row probe asks. Default false:
+   * every column is reported nullable. Dialects without `capabilities.describesNullability` ignore it.
+   */
+  describeNullability?: boolean;
 }
 
 export interface ServerInfo {
@@ -222,4 +236,54 @@ export function lastKeyOf(
     if (i < 0) throw new Error(`key column ${k} is not in the query's result (columns: ${names.join(', ')})`);
     return last[i];
   });
+}
+
+/**
+ * A construct that can put NULL in a result column that comes straight from a table column declared
+ * NOT NULL: the inner side of an outer join; the other branches of a set operation; the super-
+ * aggregate rows of ROLLUP, CUBE and GROUPING SETS; a scalar subquery that finds no row; a bare
+ * column beside an aggregate over no rows (SQLite, MySQL). Which of them a driver's metadata
+ * already accounts for differs by database, so each dialect says which it must guard against.
+ */
+export type NullSource = 'outer join' | 'set operation' | 'grouping sets' | 'scalar subquery' | 'aggregate';
+
+const SET_OPERATIONS = new Set(['UNION', 'INTERSECT', 'EXCEPT']);
+const GROUPING_SETS = new Set(['ROLLUP', 'CUBE', 'GROUPING']);
+const AGGREGATES = new Set([
+  'AVG',
+  'COUNT',
+  'GROUP_CONCAT',
+  'JSON_GROUP_ARRAY',
+  'JSON_GROUP_OBJECT',
+  'JSONB_GROUP_ARRAY',
+  'JSONB_GROUP_OBJECT',
+  'MAX',
+  'MIN',
+  'STRING_AGG',
+  'SUM',
+  'TOTAL',
+]);
+/** Words before `(SELECT` that make it a derived table, a CTE body or a predicate, not a column value. */
+const TABLE_SUBQUERY = new Set(['FROM', 'JOIN', 'AS', 'MATERIALIZED', 'IN', 'EXISTS', 'LATERAL']);
+
+/**
+ * The NULL-adding constructs in a statement, read from its words (string literals, comments and
+ * quoted identifiers skipped, so a column named "left" is no outer join). Deliberately coarse: a
+ * construct anywhere in the statement counts, even in a subquery that cannot reach the result, so a
+ * mistake errs towards nullable, which only costs a REQUIRED in a Parquet schema.
+ */
+export function nullSources(sql: string | readonly string[], backslashEscapes = false): Set<NullSource> {
+  const tokens = typeof sql === 'string' ? words(sql, backslashEscapes) : sql;
+  const found = new Set<NullSource>();
+  tokens.forEach((word, i) => {
+    const next = tokens[i + 1];
+    if (['LEFT', 'RIGHT', 'FULL'].includes(word) && (next === 'JOIN' || next === 'OUTER'))
+      found.add('outer join');
+    else if (SET_OPERATIONS.has(word)) found.add('set operation');
+    else if (GROUPING_SETS.has(word)) found.add('grouping sets');
+    else if ((AGGREGATES.has(word) && next === '(') || word === 'HAVING') found.add('aggregate');
+    else if (word === 'SELECT' && tokens[i - 1] === '(' && !TABLE_SUBQUERY.has(tokens[i - 2] ?? ''))
+      found.add('scalar subquery');
+  });
+  return found;
 }

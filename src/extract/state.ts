@@ -122,7 +122,12 @@ export class StateStore {
   }
 
   async write(state: SourceState): Promise<void> {
-    await writeFileAtomic(this.file(state.source), JSON.stringify(state, null, 2) + '\n', 0o640);
+    await writeFileAtomic(
+      this.file(state.source),
+      JSON.stringify(state, null, 2) + '\n',
+      0o640,
+      'extraction.state_dir',
+    );
   }
 
   async update(source: string, change: (state: SourceState) => SourceState): Promise<SourceState> {

@@ -48,8 +48,9 @@ export class AtomicFile {
     this.tempPath = tempPath;
   }
 
-  static async create(finalPath: string, mode: number): Promise<AtomicFile> {
-    ensureDirectory(path.dirname(finalPath));
+  /** `setting`: the configuration key that chose the directory, named in a failure's hint. */
+  static async create(finalPath: string, mode: number, setting?: string): Promise<AtomicFile> {
+    ensureDirectory(path.dirname(finalPath), setting);
     // pid alone is not unique: a process killed mid-write leaves its temp file, and a later process
     // may get the same pid (containers restart at low pids).
     const unique = `${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -63,7 +64,7 @@ export class AtomicFile {
     } catch (e) {
       await rm(tempPath, { force: true }).catch(() => undefined);
       untrackTemp(tempPath);
-      throw outputFailure(e, 'create', tempPath);
+      throw outputFailure(e, 'create', finalPath, setting);
     }
   }
 
@@ -120,8 +121,13 @@ export class AtomicFile {
 }
 
 /** Write a whole small file (manifest, state) atomically. */
-export async function writeFileAtomic(finalPath: string, content: string, mode: number): Promise<void> {
-  const file = await AtomicFile.create(finalPath, mode);
+export async function writeFileAtomic(
+  finalPath: string,
+  content: string,
+  mode: number,
+  setting?: string,
+): Promise<void> {
+  const file = await AtomicFile.create(finalPath, mode, setting);
   try {
     await file.write(content);
     await file.commit(0);

@@ -1,15 +1,17 @@
 /**
  * Canonical values (column-types.ts) to Excel cell values, exactly or as text, never rounded:
- * - int32, float64: numbers (NaN and ±Infinity, which Excel cannot hold, as text);
+ * - int32, float64: numbers (NaN, ±Infinity and magnitudes below 2.2e-308, which Excel cannot
+ *   hold, as text);
  * - int64, decimal: numbers only when the value has at most 15 significant digits (Excel keeps no
  *   more) and survives the trip through a double; otherwise the exact text;
- * - date: an Excel date serial with format yyyy-mm-dd, from 1900-03-01 on (earlier serials are
- *   wrong in Excel's 1900 calendar); earlier dates as ISO text;
- * - timestamp: a date-time serial with format yyyy-mm-dd hh:mm:ss. Excel has no time zones: UTC
- *   columns hold the UTC wall clock, and their header cell carries a note saying so;
+ * - date: an Excel date serial, from 1900-03-01 on (earlier serials are wrong in Excel's 1900
+ *   calendar); earlier dates as ISO text;
+ * - timestamp: a date-time serial. Excel has no time zones: UTC columns hold the UTC wall clock
+ *   (their header cell carries a note saying so, excel-columns.ts);
  * - boolean: TRUE/FALSE; string, json: text; binary: base64 text (as in CSV).
  * Characters XML 1.0 cannot carry (control characters), and CR (which XML readers turn into LF), are
- * written with Excel's _xHHHH_ escape.
+ * written with Excel's _xHHHH_ escape. How a column's cells are shown (number formats): see
+ * excel-columns.ts.
  */
 import type { CellValue, ColumnSpec } from '../schema/column-types.js';
 import { civilDays, wallMicros } from './parquet-values.js';
@@ -20,12 +22,10 @@ const EPOCH_SERIAL = 25569;
 const FIRST_SERIAL = 61;
 /** Excel shows and keeps at most 15 significant digits. */
 const EXCEL_DIGITS = 15;
+/** The smallest magnitude Excel holds (2.2251E-308, the smallest normal double): below it, text. */
+const EXCEL_MIN_MAGNITUDE = 2.2250738585072014e-308;
 /** Excel's limit on the characters in one cell. */
 export const EXCEL_MAX_TEXT = 32_767;
-
-export const DATE_FORMAT = 'yyyy-mm-dd';
-export const TIMESTAMP_FORMAT = 'yyyy-mm-dd hh:mm:ss';
-export const UTC_NOTE = 'UTC. Excel has no time zones: this column shows the UTC wall-clock time.';
 
 export type ExcelValue = string | number | boolean | null;
 export type CellConverter = (v: CellValue) => ExcelValue;
@@ -34,17 +34,11 @@ export class CellError extends Error {
   override name = 'CellError';
 }
 
-export function numberFormat(spec: ColumnSpec): string | undefined {
-  if (spec.type.kind === 'date') return DATE_FORMAT;
-  if (spec.type.kind === 'timestamp') return TIMESTAMP_FORMAT;
-  return undefined;
-}
-
 export function cellConverter(spec: ColumnSpec): CellConverter {
   switch (spec.type.kind) {
     case 'int32':
     case 'float64':
-      return (v) => (typeof v === 'number' && Number.isFinite(v) ? v : text(v));
+      return (v) => (typeof v === 'number' ? excelNumber(v) : text(v));
     case 'int64':
     case 'decimal':
       return exactNumber;
@@ -94,7 +88,7 @@ export function unescapeText(s: string): string {
  * prints back as the same decimal, and Excel keeps every digit), else the exact text.
  */
 function exactNumber(v: CellValue): ExcelValue {
-  if (typeof v === 'number') return Number.isFinite(v) ? v : text(v);
+  if (typeof v === 'number') return excelNumber(v);
   if (typeof v !== 'string') return text(v);
   let i = v.charCodeAt(0) === 45 /* - */ ? 1 : 0;
   let first = -1; // position of the first non-zero digit
@@ -117,7 +111,15 @@ function exactNumber(v: CellValue): ExcelValue {
   if (v.length === (dot >= 0 ? 1 : 0) + (v.charCodeAt(0) === 45 ? 1 : 0)) return text(v);
   // Significant digits: first to last non-zero, less the dot, plus the integer's trailing zeros.
   const significant = first < 0 ? 0 : last - first + 1 - (dot > first && dot < last ? 1 : 0) + trailing;
-  return significant <= EXCEL_DIGITS ? Number(v) : text(v);
+  if (significant > EXCEL_DIGITS) return text(v);
+  const n = Number(v);
+  // A non-zero decimal far below Excel's smallest magnitude parses to 0 or a subnormal double.
+  return first >= 0 && !(Math.abs(n) >= EXCEL_MIN_MAGNITUDE) ? text(v) : n;
+}
+
+/** A JavaScript number when Excel can hold it (not NaN, ±Infinity or a subnormal), else its text. */
+function excelNumber(n: number): ExcelValue {
+  return Number.isFinite(n) && (n === 0 || Math.abs(n) >= EXCEL_MIN_MAGNITUDE) ? n : text(n);
 }
 
 /** "YYYY-MM-DD" as an Excel serial, or the text before 1900-03-01. */
@@ -134,17 +136,4 @@ export function timestampSerial(s: string): ExcelValue {
   return EPOCH_SERIAL + d >= FIRST_SERIAL && micros === micros
     ? EPOCH_SERIAL + d + micros / 86_400e6
     : text(s);
-}
-
-/** Column width in characters from the header and sample values' text. */
-export function columnWidth(spec: ColumnSpec, sample: CellValue[]): number {
-  if (spec.type.kind === 'date') return Math.max(12, spec.name.length + 3);
-  if (spec.type.kind === 'timestamp') return Math.max(20, spec.name.length + 3);
-  let width = spec.name.length;
-  for (const v of sample) {
-    if (v === null) continue;
-    const s = v instanceof Uint8Array ? Math.ceil(v.length / 3) * 4 : String(v).length;
-    if (s > width) width = s;
-  }
-  return Math.min(60, Math.max(8, width + 2));
 }

@@ -8,9 +8,15 @@ import ExcelJS from 'exceljs';
 import { OutputError } from '../errors.js';
 import type { ColumnSpec, RowBatch } from '../schema/column-types.js';
 import type { AtomicFile } from './atomic.js';
-import { columnWidth, numberFormat, UTC_NOTE } from './excel-cells.js';
+import { columnWidth, headerNote, numberFormat } from './excel-columns.js';
+import { addFilterNames, filterRef, type SheetFilter, type WorkbookZip } from './excel-filter.js';
 import { CellFailure, RowRenderer } from './excel-rows.js';
 import type { CommittedPart, PartWriter } from './writer.js';
+
+/** A committed Excel part: also the number of sheets it holds (data, data_2, …; at least 1). */
+export interface ExcelCommittedPart extends CommittedPart {
+  sheets: number;
+}
 
 /** Rows sampled for column widths. */
 const WIDTH_SAMPLE = 100;
@@ -38,6 +44,7 @@ export class ExcelPartWriter implements PartWriter {
   #sheetRows = 0;
   #rows = 0;
   #widths: number[] | undefined;
+  readonly #filters: SheetFilter[] = [];
   #error: unknown;
   #aborted = false;
 
@@ -61,14 +68,21 @@ export class ExcelPartWriter implements PartWriter {
       useSharedStrings: false,
     });
     this.#workbook.creator = 'moh-etl';
+    const zip = (this.#workbook as unknown as { zip: WorkbookZip & NodeJS.EventEmitter }).zip;
     // archiver reports its own failures on the zip stream, which nobody else listens to.
-    (this.#workbook as unknown as { zip: NodeJS.EventEmitter }).zip.on('error', (e: Error) => {
+    zip.on('error', (e: Error) => {
       this.#error ??= e;
     });
+    addFilterNames(zip, () => this.#filters);
   }
 
   get bytes(): number {
     return this.file.bytes;
+  }
+
+  /** Sheets started so far (data, data_2, …); 0 before the first row or commit. */
+  get sheets(): number {
+    return this.#sheets;
   }
 
   async write(batch: RowBatch): Promise<void> {
@@ -109,17 +123,18 @@ export class ExcelPartWriter implements PartWriter {
     this.#check();
   }
 
-  async commit(): Promise<CommittedPart> {
+  async commit(): Promise<ExcelCommittedPart> {
     this.#check();
     this.#widths ??= this.columns.map((c) => columnWidth(c, []));
-    if (!this.#sheet) this.#nextSheet();
     try {
+      if (!this.#sheet) this.#nextSheet();
+      this.#closeSheet();
       await this.#workbook.commit();
     } catch (e) {
       this.#error ??= e;
     }
     this.#check();
-    return this.file.commit(this.#rows);
+    return { ...(await this.file.commit(this.#rows)), sheets: this.#sheets };
   }
 
   async abort(): Promise<void> {
@@ -164,11 +179,27 @@ export class ExcelPartWriter implements PartWriter {
       });
   }
 
+  /**
+   * The auto-filter covers the header and the rows actually written; exceljs's streaming sheet
+   * writes it when the sheet is committed, after the rows, so the range can be set only now.
+   */
+  #closeSheet(): void {
+    const sheet = this.#sheet!;
+    const ref = filterRef(this.columns.length, this.#sheetRows);
+    if (ref) {
+      sheet.autoFilter = ref;
+      this.#filters.push({ index: this.#sheets - 1, sheet: sheet.name, ref });
+    }
+    sheet.commit();
+  }
+
   #nextSheet(): void {
-    this.#sheet?.commit();
+    if (this.#sheet) this.#closeSheet();
     this.#sheets++;
     const sheet = this.#workbook.addWorksheet(this.#sheets === 1 ? 'data' : `data_${this.#sheets}`, {
       views: [{ state: 'frozen', ySplit: 1 }],
+      // A printed page (of a filtered list, say) repeats the header row.
+      pageSetup: { printTitlesRow: '1:1' },
     }) as StreamingSheet;
     const formats = this.columns.map(numberFormat);
     sheet.columns = this.columns.map((_, i) => ({
@@ -178,10 +209,9 @@ export class ExcelPartWriter implements PartWriter {
     const header = sheet.addRow(this.columns.map((c) => c.name));
     header.font = { bold: true };
     this.columns.forEach((c, i) => {
-      if (c.type.kind === 'timestamp' && c.type.tz === 'utc') header.getCell(i + 1).note = UTC_NOTE;
+      const note = headerNote(c);
+      if (note) header.getCell(i + 1).note = note;
     });
-    if (this.columns.length > 0)
-      sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: this.columns.length } };
     header.commit();
     if (!this.#renderer) {
       const styles = (this.#workbook as unknown as { styles: StyleRegistry }).styles;

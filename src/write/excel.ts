@@ -5,18 +5,30 @@
  * renames the file into place on commit.
  *
  * Sheets are named data, data_2, …: a new sheet starts before Excel's 1,048,576-row limit (header
- * included). Every sheet has a bold, frozen header row with an auto-filter, a note on UTC timestamp
- * columns, and column widths from the header and the part's first rows. Cell values: excel-cells.ts.
+ * included); the committed part says how many it holds (ExcelCommittedPart.sheets). Every sheet has
+ * a bold, frozen header row, an auto-filter over the header and the sheet's rows, a note on UTC
+ * timestamp columns, a number format per column type and column widths from the header and the
+ * part's first rows (excel-columns.ts). Cell values: excel-cells.ts.
  */
 import { AtomicFile } from './atomic.js';
 import type { WriterSpec } from './writer.js';
+
+export type { ExcelCommittedPart } from './excel-part.js';
 
 /** Data rows in one sheet: Excel's 1,048,576 rows less the header row. */
 export const EXCEL_SHEET_ROWS = 1_048_575;
 
 export interface ExcelWriterOptions {
-  /** Data rows per sheet before the next sheet starts (tests set it small). */
+  /** Data rows per sheet before the next sheet starts (tests set it small). Default: EXCEL_SHEET_ROWS. */
   sheetRows?: number;
+}
+
+/**
+ * The sheets a part of `rows` data rows is written in: at least one (an empty part still has its
+ * header row). The same number the writer reports on the committed part.
+ */
+export function excelSheetCount(rows: number, sheetRows: number = EXCEL_SHEET_ROWS): number {
+  return Math.max(1, Math.ceil(rows / sheetRows));
 }
 
 export function excelWriterSpec(options: ExcelWriterOptions = {}): WriterSpec {

@@ -64,7 +64,7 @@ describe('moh-etl usage', () => {
     [
       'missing config',
       ['extract', '--config', 'nowhere/database.yml'],
-      /^error: invalid configuration \(1 problem\):\n {2}nowhere\/database\.yml: file not found/,
+      /^error: invalid configuration \(1 problem\):\n {2}\S*nowhere\/database\.yml: file not found/,
     ],
     [
       'bad mode',

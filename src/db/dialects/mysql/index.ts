@@ -14,6 +14,7 @@ import {
   type Dialect,
   type QueryResult,
 } from '../../dialect.js';
+import { notNullFlags } from './not-null.js';
 import { mysqlColumnType, mysqlConverter, type MysqlField } from './types.js';
 
 type MysqlConnection = Extract<ConnectionConfig, { client: 'mysql' }>;
@@ -45,6 +46,7 @@ export const mysqlDialect: Dialect<MysqlConnection> = {
     readOnlySessions: true,
     statementTimeout: true,
     maxBindParameters: 65_535,
+    describesNullability: true,
   },
 
   knexConfig(c) {
@@ -104,10 +106,11 @@ export const mysqlDialect: Dialect<MysqlConnection> = {
           new Promise<QueryResult>((resolve, reject) => {
             conn.query({ sql, rowsAsArray: true }, [...bindings], (err, raw, fields) => {
               if (err) return reject(err);
-              const columns: ColumnSpec[] = fields.map((f) => ({
+              const notNull = options?.describeNullability ? notNullFlags(sql, fields) : [];
+              const columns: ColumnSpec[] = fields.map((f, i) => ({
                 name: f.name,
                 type: mysqlColumnType(f),
-                nullable: true,
+                nullable: notNull[i] !== true,
               }));
               const convert = columns.map((c) => mysqlConverter(c.type));
               const rows: Row[] = raw.map((r) => r.map((v, i) => (v === null ? null : convert[i]!(v))));
@@ -171,7 +174,12 @@ export const mysqlDialect: Dialect<MysqlConnection> = {
   },
   isTransient(error) {
     const code = errorCode(error);
-    return (code !== undefined && TRANSIENT_ERRNO.has(code)) || isNetworkError(error);
+    if ((code !== undefined && TRANSIENT_ERRNO.has(code)) || isNetworkError(error)) return true;
+    // mysql2 marks an error that killed the connection `fatal` (a session killed while idle between
+    // statements: "Can't add new command when connection is in closed state", no code). A fatal
+    // error with a code the operator must fix (a wrong password) is not worth retrying.
+    const fatal = (error as { fatal?: unknown } | undefined)?.fatal === true;
+    return fatal && (code === undefined || !(code in (mysqlDialect.failureCodes ?? {})));
   },
 };
 

@@ -27,6 +27,9 @@ export interface PgField {
   name: string;
   dataTypeID: number;
   dataTypeModifier: number;
+  /** The table (pg_class oid) and column (attnum) the value comes straight from; 0 for an expression. */
+  tableID?: number;
+  columnID?: number;
 }
 
 /** The slice of node-postgres's Query we rely on: its constructor and the handlers its Client calls. */

@@ -15,6 +15,7 @@ import {
   type QueryResult,
 } from '../../dialect.js';
 import { runBatchQuery, type PgSubmitter } from './batch-query.js';
+import { notNullFields, type PgCatalogClient } from './not-null.js';
 import { postgresColumnType, postgresConverter } from './types.js';
 
 type PostgresConnection = Extract<ConnectionConfig, { client: 'postgres' }>;
@@ -22,6 +23,7 @@ type PostgresConnection = Extract<ConnectionConfig, { client: 'postgres' }>;
 /** The slice of node-postgres we use. */
 interface PgClient {
   query(text: string): Promise<unknown>;
+  query(text: string, values: unknown[]): ReturnType<PgCatalogClient['query']>;
   query(query: Parameters<PgSubmitter['query']>[0]): unknown;
 }
 
@@ -35,6 +37,7 @@ export const postgresDialect: Dialect<PostgresConnection> = {
     readOnlySessions: true,
     statementTimeout: true,
     maxBindParameters: 65_535,
+    describesNullability: true,
   },
 
   knexConfig(c) {
@@ -130,7 +133,14 @@ export const postgresDialect: Dialect<PostgresConnection> = {
     const code = errorCode(error);
     if (code && TRANSIENT_SQLSTATE.test(code)) return true;
     const message = error instanceof Error ? error.message : '';
-    return isNetworkError(error) || /Connection terminated unexpectedly/.test(message);
+    // A session killed while idle between two statements (BEGIN READ ONLY … COMMIT) leaves pg's
+    // client dead: the next statement fails with "not queryable" and no SQLSTATE.
+    return (
+      isNetworkError(error) ||
+      /Connection terminated unexpectedly|encountered a connection error and is not queryable|Client was closed and is not queryable/.test(
+        message,
+      )
+    );
   },
 };
 
@@ -160,6 +170,10 @@ async function pgQuery(
   });
   options?.onSent?.();
   const result = await running;
+  if (options?.describeNullability) {
+    const notNull = await notNullFields(client, sql, result.fields);
+    columns = columns.map((c, i) => (notNull.has(i) ? { ...c, nullable: false } : c));
+  }
   const lastKey = lastKeyOf(
     result.fields.map((f) => f.name),
     result.lastRaw ? [result.lastRaw] : [],

@@ -12,6 +12,7 @@ import {
   type Dialect,
   type QueryResult,
 } from '../../dialect.js';
+import { notNullOrigins, type ColumnOrigin } from './not-null.js';
 import { sqliteColumnType, sqliteConverter } from './types.js';
 
 type SqliteConnection = Extract<ConnectionConfig, { client: 'sqlite' }>;
@@ -25,7 +26,7 @@ interface SqliteStatement {
   reader: boolean;
   raw(toggle: boolean): SqliteStatement;
   safeIntegers(toggle: boolean): SqliteStatement;
-  columns(): { name: string; type: string | null }[];
+  columns(): ({ name: string; type: string | null } & ColumnOrigin)[];
   all(...bindings: unknown[]): unknown[];
 }
 
@@ -37,6 +38,7 @@ export const sqliteDialect: Dialect<SqliteConnection> = {
     maxBindParameters: 32_766,
     // Dates and timestamps are ISO text here; CAST(… AS DATE) would give a number.
     dayExpression: 'substr({}, 1, 10)',
+    describesNullability: true,
   },
 
   knexConfig(connection, root) {
@@ -69,10 +71,11 @@ export const sqliteDialect: Dialect<SqliteConnection> = {
     return withRawConnection<QueryResult, SqliteDatabase>(knex, (db) => {
       const stmt = db.prepare(sql).safeIntegers(true);
       const meta = stmt.columns();
-      const columns: ColumnSpec[] = meta.map((c) => ({
+      const notNull = options?.describeNullability ? notNullOrigins(db, sql, meta) : [];
+      const columns: ColumnSpec[] = meta.map((c, i) => ({
         name: c.name,
         type: sqliteColumnType(c.type),
-        nullable: true,
+        nullable: notNull[i] !== true,
       }));
       const convert = columns.map((c) => sqliteConverter(c.type));
       const raw = stmt.raw(true).all(...bindings.map(bindValue)) as unknown[][];
