@@ -202,6 +202,8 @@ export async function writeProject(root: string, server: RunningServer, sizes: n
   // The repository's validation checks name sources (and references between them) this project
   // does not have; the benchmark measures extraction, not validation.
   if (doc.validation) doc.validation = { ...doc.validation, sources: {} };
+  // Likewise the schedules (they name the repository's sources).
+  delete doc.schedules;
   doc.extraction = { ...doc.extraction, default_connection: 'src' };
   // Phases 3–4 are labelled and compared as CSV (bench:write measures every format).
   doc.output = { ...(doc.output as object), formats: ['csv'] };
