@@ -33,6 +33,7 @@ import { silentLogger } from '../src/observe/logger.js';
 import { runExtract } from '../src/pipeline/extract-step.js';
 import { parseDate } from '../src/synth/calendar.js';
 import { attendanceCount, createDemoDatabase, DEFAULT_OPTIONS } from '../src/synth/index.js';
+import { BENCH_ATTENDANCES_SQL } from './lib/bench-template.js';
 import { startPostgres, type RunningServer } from './lib/servers.js';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -192,16 +193,21 @@ async function writeProject(
     connections: unknown;
     extraction?: object;
     validation?: unknown;
+    schedules?: unknown;
+    transform?: unknown;
+    load?: unknown;
   };
   const queries = parse(await readFile(path.join(repo, 'config/queries.yml'), 'utf8')) as Record<
     string,
     { sql: string }
   >;
-  const template = queries.attendances;
+  const template = queries.attendances ? { ...queries.attendances, sql: BENCH_ATTENDANCES_SQL } : undefined;
   if (!doc.sources.attendances || !template)
     throw new Error('the repository config has no attendances source');
-  const source = { ...doc.sources.attendances, connection: 'src' };
+  // The benchmark's attendances read the table alone (no date of birth: no transform runs here).
+  const source = { ...doc.sources.attendances, connection: 'src', pii_columns: ['patient_id'] };
   doc.sources = { attendances: source, [excelTable]: { ...source, query: excelTable } };
+  queries.attendances = template;
   queries[excelTable] = {
     ...template,
     sql: template.sql.replace(/\bFROM\s+attendances\b/i, `FROM ${excelTable}`),
@@ -218,6 +224,8 @@ async function writeProject(
   // Checks name the repository's other sources, which this project drops; they are not measured here.
   delete doc.validation;
   delete doc.schedules;
+  delete doc.transform;
+  delete doc.load;
   await mkdir(path.join(root, 'config'), { recursive: true });
   await writeFile(path.join(root, 'config/database.yml'), stringify(doc));
   await writeFile(path.join(root, 'config/queries.yml'), stringify(queries));

@@ -20,6 +20,7 @@ import {
   type Measurement,
   type Task,
 } from './bench-measure.js';
+import { BENCH_ATTENDANCES_SQL } from './bench-template.js';
 import { type RunningServer } from './servers.js';
 
 export const SELF = fileURLToPath(import.meta.url);
@@ -174,10 +175,13 @@ export async function writeProject(root: string, server: RunningServer, sizes: n
     string,
     { sql: string }
   >;
-  const source = (doc.sources as Record<string, Record<string, unknown>>)[SOURCE];
-  const template = queries[SOURCE];
+  const configured = (doc.sources as Record<string, Record<string, unknown>>)[SOURCE];
+  // The table alone: no date of birth joined (no transform runs in this benchmark).
+  const source = configured ? { ...configured, pii_columns: ['patient_id'] } : undefined;
+  const template = queries[SOURCE] ? { ...queries[SOURCE], sql: BENCH_ATTENDANCES_SQL } : undefined;
   if (!source || !template) throw new Error(`the repository config has no ${SOURCE} source or query`);
   const sources: Record<string, unknown> = { [SOURCE]: { ...source, connection: 'src' } };
+  queries[SOURCE] = template;
   const fromTable = /\bFROM\s+attendances\b/i;
   if (sizes.length > 0 && !fromTable.test(template.sql))
     throw new Error(`the ${SOURCE} query does not read FROM attendances: ${template.sql}`);
@@ -202,8 +206,10 @@ export async function writeProject(root: string, server: RunningServer, sizes: n
   // The repository's validation checks name sources (and references between them) this project
   // does not have; the benchmark measures extraction, not validation.
   if (doc.validation) doc.validation = { ...doc.validation, sources: {} };
-  // Likewise the schedules (they name the repository's sources).
+  // Likewise the schedules, transform and load sections (they name the repository's sources).
   delete doc.schedules;
+  delete doc.transform;
+  delete doc.load;
   doc.extraction = { ...doc.extraction, default_connection: 'src' };
   // Phases 3–4 are labelled and compared as CSV (bench:write measures every format).
   doc.output = { ...(doc.output as object), formats: ['csv'] };

@@ -131,6 +131,10 @@ export function buildProgram(action: Action, output: ProgramOutput): Command {
   )
     .option('--advance-days <n>', 'append n days of new and updated rows')
     .option('--extract', 'then extract every source')
+    .option(
+      '--run',
+      'then run the pipeline (extract, validate, transform, load); writes a demo key to .env if needed',
+    )
     .option('--force', 'recreate the database even if it exists')
     .option('--scale <x>', 'attendances per day as a share of 25,000 (default 0.04)')
     .option('--days <n>', 'days of history (default 90)')
@@ -148,15 +152,114 @@ export function buildProgram(action: Action, output: ProgramOutput): Command {
     (flags: CommonFlags) => action(async () => (await import('./commands/check.js')).checkCommand(flags)),
   );
 
-  const state = program.command('state').description('inspect or reset extraction state');
+  const STATE_SHOW_HELP = `
+Unless --offline, each watermark is compared with its source: one ahead of the newest row (a
+restored database; every later increment would be empty) is printed as a warning.
+
+Examples:
+  $ moh-etl state show                          every source
+  $ moh-etl state show attendances --json       {"sources":[{"source":"attendances","watermark":…}]}
+  $ moh-etl state show --offline                without connecting to the sources
+
+Exit codes: 0 shown, 1 a state file is unreadable, 2 usage or configuration error.`;
+  const STATE_SET_HELP = `
+Values are canonical text, comma-separated, in keyset order: the cursor column, then the primary
+key. The cursor alone is allowed: the next incremental run then starts after that value.
+  timestamp  2025-03-01T08:00:00[.ffffff] (naive column); 2025-03-01T08:00:00Z or …+08:00 (UTC column)
+  date       2025-03-01        integer  120345        decimal  12.50
+A value the column cannot hold (garbage, 2025-02-30, 1.5 for an integer) is refused, exit 2, and
+nothing changes. The rows of the lookback window behind the new position count as delivered, so
+the next run delivers exactly the rows after it. The run history (last run) is kept.
+On a terminal it asks first unless --yes; without one (cron, scripts) it proceeds: the command
+line names the value, and the previous watermark is printed. It refuses while the source has an
+unfinished run, unless --fresh drops that run (its files stay on disk).
+
+Examples:
+  $ moh-etl state set attendances --watermark 2025-03-01T00:00:00Z
+  $ moh-etl state set attendances --watermark 2025-03-01T00:00:00Z,120345 --yes
+
+Exit codes: 0 set (or not confirmed: nothing changed), 1 the source could not be read or is being
+extracted, 2 usage or configuration error (a malformed value, an unfinished run).`;
+  const STATE_RESET_HELP = `
+Forgets the watermark, the lookback window, the highest key seen and any unfinished run (its files
+stay on disk): the next incremental run reads the source from the beginning. The run history
+(last run) is kept. Asks on a terminal; without one it refuses unless --yes.
+
+Examples:
+  $ moh-etl state reset attendances
+  $ moh-etl state reset attendances patients --yes
+
+Exit codes: 0 reset (or not confirmed: nothing changed), 1 a source is being extracted,
+2 usage or configuration error (no terminal and no --yes, an unknown source).`;
+  const FILES_HELP = `
+Complete runs only (a manifest in the run directory), with each file's rows, bytes and sha256; the
+source's unfinished run is shown as "unfinished (resumable)" with its committed parts. A run that
+resumed another wrote into that run's directory under that run's id: either id finds the files.
+
+Examples:
+  $ moh-etl files attendances                   the newest complete run
+  $ moh-etl files attendances --run 20250301T020000Z-a1b2
+  $ moh-etl files attendances --all             every complete run, newest first
+  $ moh-etl files attendances --json | jq -r '.runs[0].files[].path'
+
+Exit codes: 0 listed (none is not an error), 2 usage or configuration error (an unknown source or
+run id).`;
+  const state = program
+    .command('state')
+    .description('show, set or reset extraction state (watermarks), like Meltano’s state commands');
+  common(
+    state
+      .command('show')
+      .description('each source’s watermark, lookback window, unfinished run and last run')
+      .argument('[sources...]', 'source names (default: every source)'),
+  )
+    .option('--json', 'print one JSON object: {"sources": […]}')
+    .option('--offline', 'do not connect to the sources (skips the watermark-ahead check)')
+    .addHelpText('after', STATE_SHOW_HELP)
+    .action((sources: string[], flags: import('./commands/state.js').StateShowFlags) =>
+      action(async () => (await import('./commands/state.js')).stateShowCommand(sources, flags)),
+    );
+  common(
+    state
+      .command('set')
+      .description('move a source’s watermark to a position typed as canonical text')
+      .argument('<source>', 'source name'),
+  )
+    .requiredOption('--watermark <values>', 'cursor value[,primary key values…], comma-separated')
+    .option('-y, --yes', 'do not ask on a terminal')
+    .option('--fresh', 'drop the source’s unfinished run (its files stay on disk) instead of refusing')
+    .option('--json', 'print one JSON object')
+    .addHelpText('after', STATE_SET_HELP)
+    .action((source: string, flags: import('./commands/state.js').StateSetFlags) =>
+      action(async () => (await import('./commands/state.js')).stateSetCommand(source, flags)),
+    );
   common(
     state
       .command('reset')
-      .description('forget the watermark of sources')
+      .description('forget the watermark of sources; keep their run history')
       .argument('<sources...>', 'source names'),
-  ).action((sources: string[], flags: CommonFlags) =>
-    action(async () => (await import('./commands/state.js')).stateResetCommand(sources, flags)),
-  );
+  )
+    .option('-y, --yes', 'do not ask (required without a terminal)')
+    .option('--json', 'print one JSON object: {"sources": […]}')
+    .addHelpText('after', STATE_RESET_HELP)
+    .action((sources: string[], flags: import('./commands/state.js').StateResetFlags) =>
+      action(async () => (await import('./commands/state.js')).stateResetCommand(sources, flags)),
+    );
+
+  common(
+    program
+      .command('files')
+      .description('the files of a source’s run: paths, rows, bytes, sha256')
+      .argument('<source>', 'source name'),
+  )
+    .option('--run <id>', 'this run (or a run that resumed it)')
+    .option('--latest', 'the newest complete run (default)')
+    .option('--all', 'every complete run, newest first, and the unfinished one')
+    .option('--json', 'print one JSON object')
+    .addHelpText('after', FILES_HELP)
+    .action((source: string, flags: import('./commands/files.js').FilesFlags) =>
+      action(async () => (await import('./commands/files.js')).filesCommand(source, flags)),
+    );
 
   return program;
 }

@@ -49,7 +49,9 @@ export async function checkCommand(flags: CommonFlags, out: Out = stdout): Promi
   table(rows, out);
   const problems = await probeTemplates(loaded, failed, out);
   for (const w of warnings) out(`warning: ${w}`);
-  if (problems.length > 0) throw new ConfigError(problems, { hint: 'fix the templates and keys above' });
+  // One missing key is one problem, however many sources need it.
+  const unique = [...new Map(problems.map((p) => [`${p.file}|${p.path}|${p.message}`, p])).values()];
+  if (unique.length > 0) throw new ConfigError(unique, { hint: 'fix the templates and keys above' });
   return failed.size === 0 ? ExitCode.Success : ExitCode.RunFailure;
 }
 

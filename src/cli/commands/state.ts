@@ -203,7 +203,7 @@ interface ResetResult {
   reset: boolean;
   last_run: string | null;
   /** The unfinished run dropped; its directory stays on disk. */
-  dropped_unfinished_run: { run_id: string; parts: number; directory: string } | null;
+  dropped_unfinished_run: RunRef | null;
   /** Where an unreadable state file was moved. */
   moved_aside: string | null;
 }
@@ -242,13 +242,20 @@ function resetLine(r: ResetResult): string {
   return `${r.source}: watermark reset; the next incremental run reads from the beginning.${kept}${dropped}`;
 }
 
-const droppedRun = (p: PendingRun) => ({
+/** An unfinished run as printed: its directory relative to where the user stands. */
+interface RunRef {
+  run_id: string;
+  parts: number;
+  directory: string;
+}
+
+const droppedRun = (p: PendingRun): RunRef => ({
   run_id: p.run_id,
   parts: p.parts.length,
   directory: shownPath(p.directory),
 });
 
-const droppedLine = (d: { run_id: string; parts: number; directory: string }) =>
+const droppedLine = (d: RunRef) =>
   `The unfinished run ${d.run_id} is dropped; its ${formatCount(d.parts)} committed parts stay in ${d.directory} (remove it if unwanted).`;
 
 /** One source's state as `show` prints it (also its --json shape). */
@@ -258,8 +265,7 @@ interface ShownState {
   /** Rows delivered within the lookback window (digests kept so they are not delivered again). */
   lookback_digests: number;
   max_key: (Watermark & { text: string }) | null;
-  unfinished_run:
-    (Pick<PendingRun, 'run_id' | 'mode' | 'rows' | 'started_at' | 'directory'> & { parts: number }) | null;
+  unfinished_run: (RunRef & Pick<PendingRun, 'mode' | 'rows' | 'started_at'>) | null;
   last_run: SourceState['last_run'] | null;
   reset_at?: string;
   /** The watermark is ahead of the source's newest row. */
@@ -291,13 +297,7 @@ async function showOne(
     watermark: s.watermark ? { ...s.watermark, text: wm.describePosition(s.watermark) } : null,
     lookback_digests: s.recent?.length ?? 0,
     max_key: s.max_key ? { ...s.max_key, text: wm.describePosition(s.max_key) } : null,
-    unfinished_run: p
-      ? {
-          ...pick(p, 'run_id', 'mode', 'rows', 'started_at'),
-          parts: p.parts.length,
-          directory: shownPath(p.directory),
-        }
-      : null,
+    unfinished_run: p ? { ...droppedRun(p), mode: p.mode, rows: p.rows, started_at: p.started_at } : null,
     last_run: s.last_run ?? null,
     ...(s.reset_at ? { reset_at: s.reset_at } : {}),
   };
@@ -407,9 +407,6 @@ function knownSource(loaded: LoadedConfig, name: string): string {
 
 const stateStore = (loaded: LoadedConfig) =>
   new StateStore(path.resolve(loaded.root, loaded.config.extraction.state_dir));
-
-const pick = <T extends object, K extends keyof T>(o: T, ...keys: K[]): Pick<T, K> =>
-  Object.fromEntries(keys.map((k) => [k, o[k]])) as Pick<T, K>;
 
 /** A yes/no question on the terminal (on stderr, so --json output stays clean); undefined without one. */
 function terminalAsk(): Ask | undefined {
