@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { UsageError } from '../errors.js';
-import { createLogger, LOG_LEVELS, type Logger } from '../observe/logger.js';
+import { createLogger, LOG_LEVELS, rotationFromConfig, type Logger } from '../observe/logger.js';
 import type { CommonFlags } from './options.js';
 
 type Level = (typeof LOG_LEVELS)[number];
@@ -22,7 +22,8 @@ export function openLog(loaded: LoadedConfig, flags: CommonFlags, file = true): 
   const logging = loaded.config.logging;
   return createLogger({
     level: (flags.logLevel ?? logging.level) as Level,
-    consoleLevel: (flags.logLevel ?? 'warn') as Level,
+    consoleLevel: (flags.logLevel ?? logging.console_level) as Level,
     directory: file ? path.resolve(loaded.root, logging.directory) : undefined,
+    rotation: rotationFromConfig(logging),
   });
 }

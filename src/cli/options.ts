@@ -21,6 +21,8 @@ export interface CommonFlags {
   config?: string;
   projectDir?: string;
   logLevel?: string;
+  /** Machine-readable output on stdout (one JSON object, or NDJSON events then a summary). */
+  json?: boolean;
 }
 
 export interface ExtractFlags extends CommonFlags {

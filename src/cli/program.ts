@@ -72,10 +72,11 @@ export function buildProgram(action: Action, output: ProgramOutput): Command {
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', EXAMPLES);
 
-  extractionFlags(program.command('extract').description('extract sources to files under data/raw/')).action(
-    (flags: ExtractFlags) =>
+  extractionFlags(program.command('extract').description('extract sources to files under data/raw/'))
+    .option('--json', 'print the run summary as one JSON object on stdout')
+    .action((flags: ExtractFlags) =>
       action(async () => (await import('./commands/extract.js')).extractCommand(flags)),
-  );
+    );
 
   extractionFlags(
     program
@@ -101,6 +102,7 @@ export function buildProgram(action: Action, output: ProgramOutput): Command {
       '--end-date <YYYY-MM-DD>',
       'last day, inclusive (default: today); without a range: the whole source',
     )
+    .option('--json', 'print one JSON object on stdout')
     .action((flags: ValidateFlags) =>
       action(async () => (await import('./commands/validate.js')).validateCommand(flags)),
     );
@@ -112,17 +114,18 @@ export function buildProgram(action: Action, output: ProgramOutput): Command {
         'run the configured schedules in the foreground (systemd, a container), or list or print them',
       ),
   )
+    .option('--json', 'with --list: print the jobs as one JSON object')
     .option('--list', 'list the jobs and their next run times, then exit')
     .option('--print <format>', 'write the jobs for the system scheduler instead: systemd | crontab')
     .action((flags: ScheduleFlags) =>
       action(async () => (await import('./commands/schedule.js')).scheduleCommand(flags)),
     );
 
-  common(
-    program.command('status').description('each source’s watermark and last run, and recent runs'),
-  ).action((flags: CommonFlags) =>
-    action(async () => (await import('./commands/status.js')).statusCommand(flags)),
-  );
+  common(program.command('status').description('each source’s watermark and last run, and recent runs'))
+    .option('--json', 'print one JSON object on stdout')
+    .action((flags: CommonFlags) =>
+      action(async () => (await import('./commands/status.js')).statusCommand(flags)),
+    );
 
   common(
     program
@@ -148,9 +151,11 @@ export function buildProgram(action: Action, output: ProgramOutput): Command {
       action(async () => (await import('./commands/demo.js')).demoCommand(flags)),
     );
 
-  common(program.command('check').description('validate the configuration and test every connection')).action(
-    (flags: CommonFlags) => action(async () => (await import('./commands/check.js')).checkCommand(flags)),
-  );
+  common(program.command('check').description('validate the configuration and test every connection'))
+    .option('--json', 'print one JSON object on stdout')
+    .action((flags: CommonFlags) =>
+      action(async () => (await import('./commands/check.js')).checkCommand(flags)),
+    );
 
   const STATE_SHOW_HELP = `
 Unless --offline, each watermark is compared with its source: one ahead of the newest row (a

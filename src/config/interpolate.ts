@@ -39,9 +39,11 @@ export function interpolateTree(
     return value.map((item, i) => interpolateTree(item, env, problems, [...path, i]));
   }
   if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = interpolateTree(v, env, problems, [...path, k]);
-    return out;
+    // Own properties only, `__proto__` included (assigning it would set the prototype and lose the
+    // key, which then escapes the reserved-name check).
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, interpolateTree(v, env, problems, [...path, k])]),
+    );
   }
   return value;
 }

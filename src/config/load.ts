@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parse as parseEnv } from 'dotenv';
 import { LineCounter, parseDocument } from 'yaml';
 import type * as z from 'zod';
-import { ConfigError, type ConfigProblem } from '../errors.js';
+import { ConfigError, UsageError, type ConfigProblem } from '../errors.js';
 import { interpolateTree, type InterpolationProblem } from './interpolate.js';
 import { formatPath, lineOf, problemsFromZod, type YamlSource } from './issues.js';
 import { checkRules } from './rules.js';
@@ -90,9 +90,18 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
  * about where the command happens to run: cron, systemd and a user in another directory must all
  * see the same state, output and logs.
  */
-export function resolveProject(options: Pick<LoadOptions, 'root' | 'configPath' | 'cwd'>): { root: string; file: string } {
+export function resolveProject(options: Pick<LoadOptions, 'root' | 'configPath' | 'cwd'>): {
+  root: string;
+  file: string;
+} {
   const cwd = path.resolve(options.cwd ?? process.cwd());
-  const home = options.root ?? process.env.MOH_ETL_HOME;
+  for (const [flag, value] of [
+    ['--config', options.configPath],
+    ['--project-dir', options.root],
+  ] as const)
+    if (value !== undefined && value.trim() === '')
+      throw new UsageError(`${flag} is empty: give a path, or leave it out`);
+  const home = options.root ?? (process.env.MOH_ETL_HOME || undefined);
   if (home) {
     const root = path.resolve(cwd, home);
     return { root, file: path.resolve(root, options.configPath ?? DEFAULT_CONFIG_PATH) };
@@ -103,7 +112,8 @@ export function resolveProject(options: Pick<LoadOptions, 'root' | 'configPath' 
     return { root: path.basename(dir) === 'config' ? path.dirname(dir) : dir, file };
   }
   for (let dir = cwd; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, DEFAULT_CONFIG_PATH))) return { root: dir, file: path.join(dir, DEFAULT_CONFIG_PATH) };
+    if (existsSync(path.join(dir, DEFAULT_CONFIG_PATH)))
+      return { root: dir, file: path.join(dir, DEFAULT_CONFIG_PATH) };
     if (path.dirname(dir) === dir) return { root: cwd, file: path.join(cwd, DEFAULT_CONFIG_PATH) };
   }
 }
@@ -139,7 +149,18 @@ function readYaml(
     return undefined;
   }
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines });
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    doc = parseDocument(text, { lineCounter: lines });
+  } catch (e) {
+    // The parser recurses: thousands of nested levels exhaust the stack.
+    problems.push({
+      file: shownName,
+      path: '',
+      message: `YAML: ${e instanceof RangeError ? 'nested too deeply' : String(e)}`,
+    });
+    return undefined;
+  }
   const first = doc.errors[0];
   if (first) {
     // Later YAML errors are usually the cascade of the first; report the first precisely.
@@ -161,6 +182,15 @@ function readYaml(
   } catch (e) {
     problems.push({ file: shownName, path: '', message: `YAML: ${aliasProblem(e)}` });
     return undefined;
+  }
+  for (const at of protoKeys(tree)) {
+    // zod drops a `__proto__` key without a word (prototype-pollution safety): say so here instead.
+    problems.push({
+      file: shownName,
+      line: lineOf(src, at, true),
+      path: formatPath(at),
+      message: 'invalid name: "__proto__" is a reserved word; choose another name',
+    });
   }
   const missing: InterpolationProblem[] = [];
   const value = coerceScalars(interpolateTree(tree, env, missing), tree);
@@ -203,6 +233,15 @@ function coerceScalars(value: unknown, original: unknown): unknown {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, coerceScalars(v, o[k])]));
   }
   return value;
+}
+
+/** Key paths of every `__proto__` key in a parsed tree. */
+function protoKeys(value: unknown, path: (string | number)[] = []): (string | number)[][] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => protoKeys(v, [...path, i]));
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([k, v]) =>
+    k === '__proto__' ? [[...path, k]] : protoKeys(v, [...path, k]),
+  );
 }
 
 /** Aliases one configuration may expand; far more than any real config uses. */

@@ -50,7 +50,7 @@ export function checkRules(
     } else {
       const sqls = [template.sql, ...Object.values(template.dialects)];
       for (const binding of new Set(sqls.flatMap(templateBindings))) {
-        if (!(binding in source.params)) {
+        if (!Object.hasOwn(source.params, binding)) {
           at(
             ['sources', name, 'params'],
             `query "${queryName}" uses :${binding} but no value is given under params`,

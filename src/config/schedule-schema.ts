@@ -5,6 +5,7 @@
  * runs. Cross-references (sources exist, a range has a date column) are in `scheduleRules`.
  */
 import * as z from 'zod';
+import { nameSchema } from './fields.js';
 import { MAX_LAST_DAYS, parseRangeExpression, RANGE_EXPRESSION_FORMS } from '../extract/range-expression.js';
 import { cronProblem } from '../schedule/cron.js';
 import { parseDuration } from './duration.js';
@@ -29,9 +30,7 @@ void sameFormats;
 /** Default time zone of a schedule: MOH's. */
 export const DEFAULT_SCHEDULE_TIMEZONE = 'Asia/Singapore';
 
-const identifier = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected a name of letters, digits and _' });
+const identifier = nameSchema;
 
 const duration = z
   .string()
@@ -128,11 +127,11 @@ export function scheduleRules(
   for (const [name, job] of Object.entries(config.schedules)) {
     const where = ['schedules', name];
     (job.sources ?? []).forEach((s, i) => {
-      if (!config.sources[s])
+      if (!Object.hasOwn(config.sources, s))
         at([...where, 'sources', String(i)], `unknown source "${s}" (defined: ${defined})`);
     });
-    const runs = (job.sources ?? names.filter((n) => config.sources[n]!.enabled)).filter(
-      (s) => config.sources[s],
+    const runs = (job.sources ?? names.filter((n) => config.sources[n]!.enabled)).filter((s) =>
+      Object.hasOwn(config.sources, s),
     );
     if (job.range !== undefined && job.mode === 'incremental') {
       at(

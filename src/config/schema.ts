@@ -8,6 +8,7 @@ import { Secret } from './secret.js';
 import { DAY, directorySchema, durationSchema, HOUR, MINUTE, nameSchema } from './fields.js';
 import { alertsSchema } from './alerts-schema.js';
 import { loadSchema } from './load-schema.js';
+import { loggingSchema, metricsSchema } from './observe-schema.js';
 import { schedulesSchema } from './schedule-schema.js';
 import { transformSchema } from './transform-schema.js';
 import { validationSchema } from './validation-schema.js';
@@ -221,11 +222,6 @@ const outputSchema = z.strictObject({
     .prefault({}),
 });
 
-const loggingSchema = z.strictObject({
-  level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
-  directory: directorySchema.default('logs'),
-});
-
 export const databaseConfigSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -239,6 +235,7 @@ export const databaseConfigSchema = z
     load: loadSchema.prefault({}),
     alerts: alertsSchema.prefault({}),
     logging: loggingSchema.prefault({}),
+    metrics: metricsSchema.prefault({}),
   })
   .meta({ title: 'moh-etl database.yml', description: 'Connections, sources and run settings for moh-etl.' });
 

@@ -25,7 +25,7 @@ export function compileTemplate(sql: string, params: Record<string, unknown>): C
   let last = 0;
   for (const m of masked.matchAll(BINDING)) {
     const name = m[1]!;
-    if (!(name in params)) throw new Error(`query template binding :${name} has no value`);
+    if (!Object.hasOwn(params, name)) throw new Error(`query template binding :${name} has no value`);
     out += sql.slice(last, m.index) + '?';
     bindings.push(params[name]);
     last = m.index + m[0].length;

@@ -6,6 +6,7 @@
  * that before any row is read.
  */
 import * as z from 'zod';
+import { nameSchema } from './fields.js';
 
 /** Shortest accepted pseudonymisation key, in characters (32 hex characters are 128 bits). */
 export const MIN_KEY_LENGTH = 32;
@@ -14,9 +15,7 @@ export type EpiWeekSystem = (typeof EPI_WEEK_SYSTEMS)[number];
 export const ICD10_STYLES = ['dotted', 'undotted'] as const;
 export type Icd10Style = (typeof ICD10_STYLES)[number];
 
-const identifier = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected a name of letters, digits and _' });
+const identifier = nameSchema;
 const columns = z.array(identifier).min(1);
 
 const trim = z.strictObject({
@@ -172,7 +171,7 @@ export function transformRules(
   }
   const defined = Object.keys(sources);
   for (const source of Object.keys(config.sources)) {
-    if (!sources[source]) {
+    if (!Object.hasOwn(sources, source)) {
       at(
         ['transform', 'sources', source],
         `unknown source "${source}" (defined: ${defined.join(', ') || '(none)'})`,

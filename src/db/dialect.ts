@@ -269,8 +269,8 @@ const TABLE_SUBQUERY = new Set(['FROM', 'JOIN', 'AS', 'MATERIALIZED', 'IN', 'EXI
 /**
  * The NULL-adding constructs in a statement, read from its words (string literals, comments and
  * quoted identifiers skipped, so a column named "left" is no outer join). Deliberately coarse: a
- * construct anywhere in the statement counts, even in a subquery that cannot reach the result, so a
- * mistake errs towards nullable, which only costs a REQUIRED in a Parquet schema.
+ * construct anywhere in the statement counts, even in a subquery that cannot reach the result: a
+ * mistake errs towards nullable, which costs no more than OPTIONAL where REQUIRED was possible.
  */
 export function nullSources(sql: string | readonly string[], backslashEscapes = false): Set<NullSource> {
   const tokens = typeof sql === 'string' ? words(sql, backslashEscapes) : sql;

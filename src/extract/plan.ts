@@ -69,9 +69,14 @@ export async function planSource(conn: SourceConnection, req: SourceRequest): Pr
   const sql = req.template.dialects[conn.dialect.name] ?? req.template.sql;
   const template = compileTemplate(sql, req.source.params);
   const probe = probeQuery(dialect, template);
-  const { columns: probed } = await dialect.query(conn.knex, probe.sql, probe.bindings);
+  const { columns: probed } = await dialect.query(conn.knex, probe.sql, probe.bindings, {
+    describeNullability: true,
+  });
+  // Non-nullable: the configured primary key, and the columns the database guarantees are never
+  // NULL where the dialect can tell (SQL Server's and Oracle's metadata is not trusted: untested live).
   const pk = new Set(req.source.primary_key);
-  const columns = probed.map((c) => ({ ...c, nullable: !pk.has(c.name) }));
+  const described = dialect.capabilities.describesNullability;
+  const columns = probed.map((c) => ({ ...c, nullable: !pk.has(c.name) && (!described || c.nullable) }));
   const typeOf = (col: string, key: string): ColumnType => {
     const found = columns.find((c) => c.name === col);
     if (!found) throw notAColumn(req, key, col, columns);
@@ -80,6 +85,12 @@ export async function planSource(conn: SourceConnection, req: SourceRequest): Pr
   const pkTypes = req.source.primary_key.map((k) => typeOf(k, 'primary_key'));
   for (const pii of req.source.pii_columns)
     if (!columns.some((c) => c.name === pii)) throw notAColumn(req, 'pii_columns', pii, columns);
+  // Checked on every run, not only date-range ones: a typo should surface at `check`, not months later.
+  for (const [key, col] of [
+    ['date_column', req.source.date_column],
+    ['cursor_column', req.source.cursor_column],
+  ] as const)
+    if (col !== undefined) typeOf(col, key);
 
   const filters: SqlFragment[] = [];
   let note: string | undefined;

@@ -3,7 +3,7 @@
  * for `moh-etl status`, monitoring, alerts and the scheduler's catch-up logic. Fields are only ever
  * added (RECORD_VERSION says which shape a reader has).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { redactSecrets } from '../config/secret.js';
 import { writeFileAtomic } from '../write/atomic.js';
@@ -106,14 +106,43 @@ export async function saveSummary(root: string, summary: RunSummary): Promise<st
   return file;
 }
 
-/** The newest summaries first. */
+/**
+ * The newest summaries first. A record that cannot be read (damaged, truncated by a full disk, not a
+ * run record) is left out: one bad file must not take `status` down with it.
+ */
 export function recentSummaries(root: string, limit = 20): RunSummary[] {
   const dir = path.join(root, RUNS_DIR);
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const out: RunSummary[] = [];
+  for (const f of names
+    .filter((n) => n.endsWith('.json'))
     .sort()
-    .reverse()
-    .slice(0, limit)
-    .map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as RunSummary);
+    .reverse()) {
+    if (out.length >= limit) break;
+    const record = readRecord(path.join(dir, f));
+    if (record) out.push(record);
+  }
+  return out;
+}
+
+/** A run record, or undefined when the file is not one. */
+export function readRecord(file: string): RunSummary | undefined {
+  try {
+    const value = JSON.parse(readFileSync(file, 'utf8')) as Partial<RunSummary> | null;
+    const ok =
+      value !== null &&
+      typeof value === 'object' &&
+      typeof value.run_id === 'string' &&
+      typeof value.status === 'string' &&
+      Array.isArray(value.sources) &&
+      value.sources.every((s) => s !== null && typeof s === 'object' && typeof s.rows === 'number');
+    return ok ? (value as RunSummary) : undefined;
+  } catch {
+    return undefined;
+  }
 }

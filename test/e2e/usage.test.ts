@@ -129,7 +129,7 @@ describe('moh-etl usage', () => {
       /state file \S*data\/state\/attendances\.json is unreadable: [\s\S]*moh-etl state reset attendances/,
     );
     expect(r.stderr).not.toMatch(/\n\s+at /);
-    expect(cli(['state', 'reset', 'attendances'], { cwd: fx.root }).code).toBe(0);
+    expect(cli(['state', 'reset', 'attendances', '--yes'], { cwd: fx.root }).code).toBe(0);
     expect(cli(['status'], { cwd: fx.root }).code).toBe(0);
   });
 

@@ -65,6 +65,10 @@ export const loadDemo = (conn: DbConnection, options: SynthOptions) =>
 export const advance = (conn: DbConnection, days: number) =>
   withDemoTarget(conn, (t) => advanceDemo(t, days));
 
+const PLAIN_ATTENDANCES = `SELECT attendance_id, patient_id, polyclinic_code, visit_date, arrival_time, visit_type,
+       triage_category, waiting_time_min, consultation_fee, created_at, updated_at
+  FROM attendances`;
+
 /**
  * A project root whose config/database.yml is the repository's, with every source pointed at `conn`
  * and the given overrides of the extraction/output sections.
@@ -82,13 +86,19 @@ export function projectFor(
   doc.connections = { src: asConnectionConfig(conn) };
   for (const source of Object.values(doc.sources as Record<string, Record<string, unknown>>))
     source.connection = 'src';
+  // The tables as they are: the shipped attendances template joins the patient's date of birth for
+  // the transform, which these projects do not run (tests compare with the generator's rows).
+  (doc.sources as Record<string, Record<string, unknown>>).attendances!.pii_columns = ['patient_id'];
+  delete doc.transform;
   doc.extraction = { ...doc.extraction, default_connection: 'src', ...(overrides.extraction as object) };
   // CSV unless a test asks otherwise: tests read the output back with a CSV parser.
   doc.output = { ...doc.output, formats: ['csv'], ...(overrides.output as object) };
   writeFileSync(path.join(root, 'config/database.yml'), stringify(doc));
-  writeFileSync(
-    path.join(root, 'config/queries.yml'),
-    readFileSync(path.join(REPO_ROOT, 'config/queries.yml')),
-  );
+  const queries = parse(readFileSync(path.join(REPO_ROOT, 'config/queries.yml'), 'utf8')) as Record<
+    string,
+    Record<string, unknown>
+  >;
+  queries.attendances = { ...queries.attendances, sql: PLAIN_ATTENDANCES };
+  writeFileSync(path.join(root, 'config/queries.yml'), stringify(queries));
   return loadConfig({ root, env: {} });
 }

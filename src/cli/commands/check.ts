@@ -3,27 +3,92 @@
  * latency, and a warning when the account could write), then probe every enabled source's template
  * with a zero-row query and check the columns the configuration names against it. A template or
  * column problem is a configuration problem (exit 2, all of them listed); a connection that fails
- * is exit 1.
+ * is exit 1. `--json`: the same findings as one object.
  */
 import { ConnectionSet, openConnection } from '../../db/connection.js';
-import { ConfigError, ExitCode } from '../../errors.js';
+import { ConfigError, ExitCode, type ConfigProblem } from '../../errors.js';
 import { redactSecrets } from '../../config/secret.js';
+import type { LoadedConfig } from '../../config/load.js';
 import { probeSource } from '../../pipeline/probe.js';
 import { loadContext } from '../context.js';
 import type { CommonFlags } from '../options.js';
 import { shownPath, stdout, table, type Out } from '../print.js';
 
+interface ConnectionCheck {
+  name: string;
+  client: string;
+  ok: boolean;
+  latency_ms: number;
+  server?: string;
+  error?: string;
+}
+
+interface TemplateCheck {
+  source: string;
+  template: string;
+  columns?: number;
+  status: string;
+}
+
 export async function checkCommand(flags: CommonFlags, out: Out = stdout): Promise<number> {
   const loaded = loadContext(flags);
+  const warnings = [...loaded.warnings];
+  const connections = await checkConnections(loaded, warnings);
+  const failed = new Set(connections.filter((c) => !c.ok).map((c) => c.name));
+  const { templates, problems } = await probeTemplates(loaded, failed);
+  const code =
+    problems.length > 0 ? ExitCode.UsageError : failed.size > 0 ? ExitCode.RunFailure : ExitCode.Success;
+  if (flags.json) {
+    out(
+      JSON.stringify({
+        config: loaded.file,
+        queries: loaded.queriesFile,
+        connections,
+        templates,
+        problems,
+        warnings,
+        exit_code: code,
+      }),
+    );
+    return code;
+  }
   out(`Configuration OK: ${shownPath(loaded.file)}, ${shownPath(loaded.queriesFile)}`);
   out(
-    `${plural(Object.keys(loaded.config.sources).length, 'source')}, ${plural(Object.keys(loaded.config.connections).length, 'connection')}`,
+    `${plural(Object.keys(loaded.config.sources).length, 'source')}, ${plural(connections.length, 'connection')}`,
   );
-  for (const w of loaded.warnings) out(`warning: ${w}`);
+  table(
+    [
+      ['connection', 'client', 'status', 'latency', 'server'],
+      ...connections.map((c) => [
+        c.name,
+        c.client,
+        c.ok ? 'ok' : 'FAILED',
+        `${c.latency_ms.toFixed(1)} ms`,
+        c.server ?? c.error ?? '',
+      ]),
+    ],
+    out,
+  );
+  out('');
+  table(
+    [
+      ['source', 'template', 'columns', 'status'],
+      ...templates.map((t) => [
+        t.source,
+        t.template,
+        t.columns === undefined ? '-' : String(t.columns),
+        t.status,
+      ]),
+    ],
+    out,
+  );
+  for (const w of warnings) out(`warning: ${w}`);
+  if (problems.length > 0) throw new ConfigError(problems, { hint: 'fix the templates and keys above' });
+  return code;
+}
 
-  const rows = [['connection', 'client', 'status', 'latency', 'server']];
-  const failed = new Set<string>();
-  const warnings: string[] = [];
+async function checkConnections(loaded: LoadedConfig, warnings: string[]): Promise<ConnectionCheck[]> {
+  const checks: ConnectionCheck[] = [];
   for (const [name, config] of Object.entries(loaded.config.connections)) {
     const t0 = performance.now();
     try {
@@ -31,7 +96,7 @@ export async function checkCommand(flags: CommonFlags, out: Out = stdout): Promi
       try {
         const info = await conn.dialect.serverInfo(conn.knex);
         const latency = await roundTrip(() => conn.dialect.serverInfo(conn.knex));
-        rows.push([name, config.client, 'ok', `${latency.toFixed(1)} ms`, info.version]);
+        checks.push({ name, client: config.client, ok: true, latency_ms: latency, server: info.version });
         const writes = await conn.dialect.writeAccess?.(conn.knex).catch(() => undefined);
         if (writes)
           warnings.push(
@@ -41,56 +106,56 @@ export async function checkCommand(flags: CommonFlags, out: Out = stdout): Promi
         await conn.close();
       }
     } catch (e) {
-      failed.add(name);
-      const elapsed = performance.now() - t0;
-      rows.push([name, config.client, 'FAILED', `${elapsed.toFixed(0)} ms`, redactSecrets(oneLine(e))]);
+      checks.push({
+        name,
+        client: config.client,
+        ok: false,
+        latency_ms: performance.now() - t0,
+        error: redactSecrets(oneLine(e)),
+      });
     }
   }
-  table(rows, out);
-  const problems = await probeTemplates(loaded, failed, out);
-  for (const w of warnings) out(`warning: ${w}`);
-  // One missing key is one problem, however many sources need it.
-  const unique = [...new Map(problems.map((p) => [`${p.file}|${p.path}|${p.message}`, p])).values()];
-  if (unique.length > 0) throw new ConfigError(unique, { hint: 'fix the templates and keys above' });
-  return failed.size === 0 ? ExitCode.Success : ExitCode.RunFailure;
+  return checks;
 }
 
-/** Probe every enabled source whose connection opened; print one line each; return the problems. */
+/** Probe every enabled source whose connection opened. One missing key is one problem, however many sources need it. */
 async function probeTemplates(
-  loaded: ReturnType<typeof loadContext>,
+  loaded: LoadedConfig,
   failedConnections: Set<string>,
-  out: Out,
-): Promise<ConfigError['problems']> {
+): Promise<{ templates: TemplateCheck[]; problems: ConfigProblem[] }> {
   const connections = new ConnectionSet(loaded.config.connections, loaded.root);
-  const rows = [['source', 'template', 'columns', 'status']];
-  const problems: ConfigError['problems'] = [];
+  const templates: TemplateCheck[] = [];
+  const problems = new Map<string, ConfigProblem>();
   try {
     for (const [name, source] of Object.entries(loaded.config.sources)) {
       if (!source.enabled) continue;
+      const template = source.query ?? name;
       if (failedConnections.has(source.connection)) {
-        rows.push([name, source.query ?? name, '-', `not probed (connection "${source.connection}" failed)`]);
+        templates.push({
+          source: name,
+          template,
+          status: `not probed (connection "${source.connection}" failed)`,
+        });
         continue;
       }
       const probe = await probeSource(loaded, connections, name);
-      problems.push(...probe.problems);
+      for (const p of probe.problems) problems.set(`${p.file}|${p.path}|${p.message}`, p);
       const status = probe.failure
         ? `FAILED: ${oneLine(probe.failure)}`
         : probe.problems.length > 0
           ? `${plural(probe.problems.length, 'problem')} (below)`
           : 'ok';
-      rows.push([
-        name,
-        probe.template,
-        probe.plan ? String(probe.plan.columns.length) : '-',
-        redactSecrets(status),
-      ]);
+      templates.push({
+        source: name,
+        template,
+        ...(probe.plan ? { columns: probe.plan.columns.length } : {}),
+        status: redactSecrets(status),
+      });
     }
   } finally {
     await connections.closeAll();
   }
-  out('');
-  table(rows, out);
-  return problems;
+  return { templates, problems: [...problems.values()] };
 }
 
 /** Latency of a warm round trip (the first one also pays for connecting). */

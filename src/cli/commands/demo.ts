@@ -254,14 +254,14 @@ function boundedInt(flag: string, value: string, min: number, max: number): numb
 
 function boundedNumber(flag: string, value: string, above: number, max: number): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= above || n > max)
+  if (value.trim() === '' || !Number.isFinite(n) || n <= above || n > max)
     throw new UsageError(`${flag} "${value}" is not a number above ${above} and at most ${max}`);
   return n;
 }
 
 function rate(flag: string, value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || n > 1)
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1)
     throw new UsageError(`${flag} "${value}" is not a rate between 0 and 1`);
   return n;
 }

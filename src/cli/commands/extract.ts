@@ -2,7 +2,8 @@ import path from 'node:path';
 import { ExitCode } from '../../errors.js';
 import { runExtract } from '../../pipeline/extract-step.js';
 import { saveSummary, type RunSummary } from '../../pipeline/summary.js';
-import { loadContext, openLog } from '../context.js';
+import { loadContext } from '../context.js';
+import { withSession } from '../session.js';
 import { resolveFormats, resolveMode, resolveRange, resolveSources, type ExtractFlags } from '../options.js';
 import { formatCount, formatDuration, shownPath, stdout, table, type Out } from '../print.js';
 import { dryRun } from './dry-run.js';
@@ -17,23 +18,30 @@ export async function extractCommand(flags: ExtractFlags, out: Out = stdout): Pr
   const formats = resolveFormats(flags.format);
   if (flags.dryRun) return dryRun(loaded, { sources, range, mode, formats }, out);
 
-  const log = openLog(loaded, flags);
-  const signal = stopSignal();
-  const summary = await runExtract(
-    loaded,
-    { sources, range, mode, formats, fresh: flags.fresh, signal },
-    log,
-  );
-  summary.exit_code =
-    summary.status === 'succeeded'
-      ? ExitCode.Success
-      : summary.status === 'interrupted'
-        ? interruptedExitCode(signal)
-        : ExitCode.RunFailure;
-  const file = await saveSummary(loaded.root, summary);
-  printSummary(summary, out);
-  out(`Run summary: ${shownPath(file)}`);
-  return summary.exit_code;
+  return withSession(loaded, flags, 'extract', async ({ log, metrics }) => {
+    const signal = stopSignal();
+    const summary = await runExtract(
+      loaded,
+      { sources, range, mode, formats, fresh: flags.fresh, signal },
+      log,
+    );
+    summary.trigger = 'cli';
+    summary.exit_code =
+      summary.status === 'succeeded'
+        ? ExitCode.Success
+        : summary.status === 'interrupted'
+          ? interruptedExitCode(signal)
+          : ExitCode.RunFailure;
+    const file = await saveSummary(loaded.root, summary);
+    // After saveSummary: the textfile is built from the records on disk.
+    metrics.record(summary);
+    if (flags.json) out(JSON.stringify({ type: 'summary', ...summary }));
+    else {
+      printSummary(summary, out);
+      out(`Run summary: ${shownPath(file)}`);
+    }
+    return { exitCode: summary.exit_code, record: summary };
+  });
 }
 
 export function printSummary(summary: RunSummary, out: Out): void {

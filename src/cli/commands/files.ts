@@ -14,6 +14,7 @@ import { didYouMean } from '../../config/suggest.js';
 import { ExitCode, StateError, UsageError } from '../../errors.js';
 import { StateStore, type PendingRun } from '../../extract/state.js';
 import { openDatasetStore } from '../../load/store.js';
+import { readVersionMeta } from '../../load/version.js';
 import { resumptions, sourceRuns, type Resumptions, type SourceRun } from '../../write/run-files.js';
 import { loadContext } from '../context.js';
 import type { CommonFlags } from '../options.js';
@@ -35,8 +36,8 @@ interface ListedRun extends Omit<SourceRun, 'files' | 'manifest' | 'directory' |
   manifest: string | null;
   /** The runs whose records show them writing into this directory after it stopped, oldest first. */
   resumed_by: string[];
-  /** Whether the processed dataset's current version includes this run's rows. */
-  in_dataset: boolean | null;
+  /** The processed dataset's version that first took this run's rows (load phase), if any. */
+  loaded_in: string | null;
   files: { path: string; rows: number; bytes: number; sha256: string }[];
 }
 
@@ -68,7 +69,7 @@ export function filesCommand(source: string, flags: FilesFlags, out: Out = stdou
   const resumed = resumptions(loaded.root, source, since);
   const dataset = datasetView(loaded, source);
   const chosen = choose(runs, resumed, flags, source);
-  const listed = chosen.map((r) => listRun(r, resumed, dataset.runIds));
+  const listed = chosen.map((r) => listRun(r, resumed, dataset.loadedIn));
   const open = runs.find((r) => r.status === 'unfinished');
   const incomplete = runs.filter((r) => r.status === 'incomplete').map((r) => r.run_id);
   const asked = flags.run !== undefined && resumed.resumed.get(flags.run);
@@ -80,7 +81,7 @@ export function filesCommand(source: string, flags: FilesFlags, out: Out = stdou
         output_directory: shownPath(outputDir),
         ...(flags.run !== undefined ? { requested: flags.run, resumed_into: asked || null } : {}),
         runs: listed,
-        unfinished: open && !chosen.includes(open) ? listRun(open, resumed, dataset.runIds) : null,
+        unfinished: open && !chosen.includes(open) ? listRun(open, resumed, dataset.loadedIn) : null,
         incomplete,
         dataset: dataset.view,
         ...(stateProblem ? { state_problem: stateProblem } : {}),
@@ -123,7 +124,7 @@ function choose(runs: SourceRun[], resumed: Resumptions, flags: FilesFlags, sour
   );
 }
 
-function listRun(r: SourceRun, resumed: Resumptions, datasetRuns: Set<string> | undefined): ListedRun {
+function listRun(r: SourceRun, resumed: Resumptions, loadedIn: Map<string, string>): ListedRun {
   const { files, manifest, directory, problem: _problem, ...rest } = r;
   const writers = [r.run_id, ...(resumed.resumedBy.get(r.run_id) ?? [])];
   return {
@@ -131,7 +132,7 @@ function listRun(r: SourceRun, resumed: Resumptions, datasetRuns: Set<string> | 
     directory: shownPath(directory),
     manifest: manifest ? shownPath(manifest) : null,
     resumed_by: resumed.resumedBy.get(r.run_id) ?? [],
-    in_dataset: datasetRuns ? writers.some((id) => datasetRuns.has(id)) : null,
+    loaded_in: writers.map((id) => loadedIn.get(id)).find((v) => v !== undefined) ?? null,
     files: files.map((f) => ({ ...f, path: shownPath(f.path) })),
   };
 }
@@ -154,10 +155,11 @@ function printRun(source: string, r: ListedRun, dataset: DatasetView | null, out
     out,
   );
   if (r.manifest) out(`manifest: ${r.manifest}`);
+  const loaded = r.loaded_in ? `loaded in version ${r.loaded_in}` : 'not loaded';
   if (dataset?.problem) out(`processed dataset ${dataset.directory}: unreadable (${dataset.problem})`);
   else if (dataset?.version)
     out(
-      `processed dataset ${dataset.directory}: version ${dataset.version} (${formatCount(dataset.rows ?? 0)} rows, ${dataset.created_at}); this run's rows are ${r.in_dataset ? '' : 'not '}in it`,
+      `processed dataset ${dataset.directory}: version ${dataset.version} (${formatCount(dataset.rows ?? 0)} rows, ${dataset.created_at}); this run: ${loaded}`,
     );
 }
 
@@ -172,19 +174,28 @@ function unfinished(loaded: LoadedConfig, source: string): { pending?: PendingRu
   }
 }
 
-/** The processed dataset's current version (load/store.ts), and the runs it holds. */
+/**
+ * The processed dataset's current version (load/store.ts), and for each run the version that took
+ * its rows: the first version listing it (a merge lists only the runs it merged).
+ */
 function datasetView(
   loaded: LoadedConfig,
   source: string,
-): { view: DatasetView | null; runIds?: Set<string> } {
+): { view: DatasetView | null; loadedIn: Map<string, string> } {
   const store = openDatasetStore(loaded.config.load, loaded.root);
   const directory = shownPath(store.datasetDirectory(source));
+  const loadedIn = new Map<string, string>();
   try {
+    for (const v of store.versions(source))
+      for (const id of readVersionMeta(source, v.path).run_ids ?? [])
+        if (!loadedIn.has(id)) loadedIn.set(id, v.version);
     const meta = store.current(source);
-    if (!meta) return { view: null };
-    const view = { directory, version: meta.version, rows: meta.rows, created_at: meta.created_at };
-    return { view, runIds: new Set(meta.run_ids ?? []) };
+    if (!meta) return { view: null, loadedIn };
+    return {
+      view: { directory, version: meta.version, rows: meta.rows, created_at: meta.created_at },
+      loadedIn,
+    };
   } catch (e) {
-    return { view: { directory, version: null, problem: (e as Error).message } };
+    return { view: { directory, version: null, problem: (e as Error).message }, loadedIn };
   }
 }

@@ -13,11 +13,13 @@ import { ExitCode, UsageError } from '../../errors.js';
 import type { DateRange } from '../../extract/date-range.js';
 import { parseRangeExpression, resolveRangeExpression } from '../../extract/range-expression.js';
 import { selectPhases } from '../../pipeline/phases.js';
+import { checkPseudonymKeys } from '../../pipeline/stage.js';
 import { runPipeline } from '../../pipeline/run-pipeline.js';
 import { RUNS_DIR, type RunRecord } from '../../pipeline/summary.js';
 import { createAlerter } from '../../observe/alerts/index.js';
 import type { Logger } from '../../observe/logger.js';
-import { loadContext, openLog } from '../context.js';
+import { loadContext } from '../context.js';
+import { withSession } from '../session.js';
 import {
   resolveFormats,
   resolveRange,
@@ -43,29 +45,36 @@ export interface RunFlags extends ExtractFlags {
 export async function runCommand(flags: RunFlags, out: Out = stdout): Promise<number> {
   if (flags.dryRun) return extractCommand(flags, out);
   const loaded = loadContext(flags);
-  const request = flags.job ? jobRequest(loaded, flags) : flagRequest(loaded, flags);
+  if (flags.job !== undefined && flags.job.trim() === '')
+    throw new UsageError('--job is empty: name a job of the schedules: section');
+  const request = flags.job !== undefined ? jobRequest(loaded, flags) : flagRequest(loaded, flags);
   const phases = selectPhases(flags.phases, flags.skip);
-  const log = openLog(loaded, flags);
-  const listeners = [flags.json ? jsonListener(out) : progressListener()].filter((l) => l !== undefined);
-  const record = await runPipeline(loaded, {
-    ...request,
-    phases,
-    fresh: flags.fresh,
-    signal: stopSignal(),
-    trigger: flags.job ? 'schedule' : 'cli',
-    ...(flags.job ? { job: flags.job } : {}),
-    log,
-    onEvent: (e) => listeners.forEach((l) => l(e)),
+  // Refused before anything is written (the log included): the key is needed to stage any row.
+  if (phases.includes('transform')) checkPseudonymKeys(loaded, request.sources);
+  return withSession(loaded, flags, 'run', async ({ log, metrics }) => {
+    const listeners = [flags.json ? jsonListener(out) : progressListener(), metrics.listener].filter(
+      (l) => l !== undefined,
+    );
+    const record = await runPipeline(loaded, {
+      ...request,
+      phases,
+      fresh: flags.fresh,
+      signal: stopSignal(),
+      trigger: flags.job ? 'schedule' : 'cli',
+      ...(flags.job ? { job: flags.job } : {}),
+      log,
+      onEvent: (e) => listeners.forEach((l) => l(e)),
+    });
+    if (!flags.json) printRun(record, out);
+    if (flags.job) await alertRun(loaded, record, log);
+    // A stop by a critical check is also said where cron mail and schedulers look: stderr.
+    if (record.exit_code === ExitCode.CriticalValidationFailure) {
+      const stopped = record.sources.find((r) => r.phases?.validate?.verdict === 'critical' && r.error);
+      if (stopped)
+        process.stderr.write(`error: ${stopped.error}\n${stopped.hint ? `hint: ${stopped.hint}\n` : ''}`);
+    }
+    return { exitCode: record.exit_code ?? ExitCode.RunFailure, record };
   });
-  if (!flags.json) printRun(record, out);
-  if (flags.job) await alertRun(loaded, record, log);
-  // A stop by a critical check is also said where cron mail and schedulers look: stderr.
-  if (record.exit_code === ExitCode.CriticalValidationFailure) {
-    const stopped = record.sources.find((r) => r.phases?.validate?.verdict === 'critical' && r.error);
-    if (stopped)
-      process.stderr.write(`error: ${stopped.error}\n${stopped.hint ? `hint: ${stopped.hint}\n` : ''}`);
-  }
-  return record.exit_code ?? ExitCode.RunFailure;
 }
 
 interface RunRequest {

@@ -67,6 +67,7 @@ export interface SetWatermark extends Watermark {
 /** The state file as `reset` leaves it: the history it had, and when it was reset. */
 type KeptState = SourceState & { reset_at?: string };
 
+/** `state show [sources…]` (default: every source). Exit 1 when a state file is unreadable. */
 export async function stateShowCommand(
   sources: string[],
   flags: StateShowFlags,
@@ -90,6 +91,7 @@ export async function stateShowCommand(
   return shown.some((s) => s.error) ? ExitCode.RunFailure : ExitCode.Success;
 }
 
+/** `state set <source> --watermark v[,v…]`: exit 2 for a malformed value or an unfinished run. */
 export async function stateSetCommand(
   source: string,
   flags: StateSetFlags,
@@ -167,6 +169,7 @@ export async function stateSetCommand(
   }
 }
 
+/** `state reset <sources…>`: asks on a terminal; without one, refused (exit 2) unless --yes. */
 export async function stateResetCommand(
   sources: string[],
   flags: StateResetFlags,
@@ -331,7 +334,7 @@ function printStates(states: ShownState[], out: Out): void {
           ? `${w.text}${w.set_by ? ` (set by ${w.set_by} at ${w.set_at})` : ''}`
           : `none: the next incremental run reads from the beginning${reset}`,
       ],
-      ['lookback window', `${formatCount(s.lookback_digests)} rows delivered`],
+      ['lookback window', `${formatCount(s.lookback_digests)} rows already delivered`],
       ['highest key', s.max_key?.text ?? '-'],
       [
         'unfinished run',

@@ -6,7 +6,8 @@ import { ExitCode, ValidationFailed } from '../../errors.js';
 import { runValidate, type ValidationRun } from '../../pipeline/validate-step.js';
 import { summaryLines } from '../../validate/report/console.js';
 import type { CheckScope } from '../../validate/scope.js';
-import { loadContext, openLog } from '../context.js';
+import { loadContext } from '../context.js';
+import { withSession } from '../session.js';
 import { resolveRange, resolveSources, type CommonFlags } from '../options.js';
 import { shownPath, stdout, type Out } from '../print.js';
 
@@ -21,14 +22,32 @@ export async function validateCommand(flags: ValidateFlags, out: Out = stdout): 
   const sources = resolveSources(loaded, flags.sources);
   const range = resolveRange(flags, loaded.config.extraction.timezone);
   const scope: CheckScope = range ? { kind: 'range', range } : { kind: 'full' };
-  const log = openLog(loaded, flags);
-  const run = await runValidate(
-    loaded,
-    { sources, scopes: Object.fromEntries(sources.map((s) => [s, scope])) },
-    log,
-  );
-  printValidation(run, out);
-  return validationExitCode(run, loaded.config.validation.stop_on_critical);
+  return withSession(loaded, flags, 'validate', async ({ log }) => {
+    const run = await runValidate(
+      loaded,
+      { sources, scopes: Object.fromEntries(sources.map((s) => [s, scope])) },
+      log,
+    );
+    if (flags.json) {
+      out(
+        JSON.stringify({
+          run_id: run.run_id,
+          verdict: run.verdict,
+          reports: run.files,
+          sources: run.reports,
+        }),
+      );
+      const code =
+        run.verdict === 'critical' && loaded.config.validation.stop_on_critical
+          ? ExitCode.CriticalValidationFailure
+          : run.verdict === 'error' || run.verdict === 'critical'
+            ? ExitCode.RunFailure
+            : ExitCode.Success;
+      return { exitCode: code };
+    }
+    printValidation(run, out);
+    return { exitCode: validationExitCode(run, loaded.config.validation.stop_on_critical) };
+  });
 }
 
 export function printValidation(run: ValidationRun, out: Out): void {

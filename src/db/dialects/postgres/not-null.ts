@@ -7,25 +7,24 @@
  * reads pg_attribute.attnotnull for those, with bound parameters.
  *
  * What the catalog cannot see, and how it is handled:
- * - RowDescription names the table even for the inner side of an outer join, and for the grouping
- *   columns of ROLLUP/CUBE/GROUPING SETS, whose values are NULL in some rows: a statement with one
- *   of those (anywhere, see nullSources) has every column nullable. Set operations and scalar
- *   subqueries need nothing: PostgreSQL reports no origin for their columns.
+ * - RowDescription names the table even on the NULL-extended side of an outer join: the tables
+ *   there (outer-joins.ts) are never trusted, and when the statement cannot be read for them,
+ *   no column is. It also names the table for the grouping columns of ROLLUP/CUBE/GROUPING SETS,
+ *   NULL in the super-aggregate rows: a statement with one of those has every column nullable.
+ *   Set operations and scalar subqueries need nothing: PostgreSQL names no origin for them.
  * - Not every attnotnull is a guarantee: a foreign table's NOT NULL is not enforced, a NOT VALID
  *   not-null constraint (PostgreSQL 18) leaves old rows unchecked, and a query on an inheritance
  *   parent reads its children, which could drop the constraint before PostgreSQL 18. So the column
  *   must be NOT NULL, validated, in an ordinary or partitioned table, and in every descendant.
  */
-import { nullSources } from '../../dialect.js';
+import { errorCode, nullSources } from '../../dialect.js';
 import type { PgField } from './batch-query.js';
+import { outerJoinedTables } from './outer-joins.js';
 
 /** The slice of pg.Client used here. */
 export interface PgCatalogClient {
   query(text: string, values: unknown[]): Promise<{ rows: { rel: string; att: string }[] }>;
 }
-
-/** The constructs whose NULLs RowDescription does not reveal. */
-const UNSEEN = ['outer join', 'grouping sets'] as const;
 
 /** The indexes of `fields` (the result of `sql`) that are never NULL. */
 export async function notNullFields(
@@ -34,12 +33,24 @@ export async function notNullFields(
   fields: readonly PgField[],
 ): Promise<Set<number>> {
   const sources = nullSources(sql);
+  const nullSide = sources.has('outer join') ? outerJoinedTables(sql) : new Set<string>();
   const origins = fields.filter((f) => (f.tableID ?? 0) > 0 && (f.columnID ?? 0) > 0);
-  if (origins.length === 0 || UNSEEN.some((s) => sources.has(s))) return new Set();
-  const { rows } = await client.query(NOT_NULL_SQL, [
-    origins.map((f) => f.tableID),
-    origins.map((f) => f.columnID),
-  ]);
+  if (origins.length === 0 || !nullSide || sources.has('grouping sets')) return new Set();
+  let rows: { rel: string; att: string }[];
+  try {
+    ({ rows } = await client.query(NOT_NULL_SQL, [
+      origins.map((f) => f.tableID),
+      origins.map((f) => f.columnID),
+      [...nullSide],
+    ]));
+  } catch (e) {
+    // A server that speaks the protocol without these catalogs or functions (a PostgreSQL-compatible
+    // product): cannot tell, so nullable. Inside BEGIN READ ONLY the failed statement aborts the
+    // transaction, and the COMMIT that follows ends it as a rollback, which a SELECT does not mind.
+    // Anything else (a lost connection, a timeout) is the probe's failure, as for the probe itself.
+    if (/^(42|0A)/.test(errorCode(e) ?? '')) return new Set();
+    throw e;
+  }
   const notNull = new Set(rows.map((r) => `${r.rel}:${r.att}`));
   const indexes = new Set<number>();
   fields.forEach((f, i) => {
@@ -49,14 +60,17 @@ export async function notNullFields(
 }
 
 /**
- * The (table oid, attnum) pairs among $1/$2 that are NOT NULL in the table and in every table that
- * inherits from it (a partition or an inheritance child, matched by column name), each an ordinary
- * or partitioned table whose not-null constraint, if the catalog records one, is validated.
+ * The (table oid, attnum) pairs among $1/$2, in a table not named (case-insensitively) in $3, that
+ * are NOT NULL in the table and in every table that inherits from it (a partition or an inheritance
+ * child, matched by column name), each an ordinary or partitioned table whose not-null constraint,
+ * if the catalog records one (PostgreSQL 18), is validated.
  */
 const NOT_NULL_SQL = `WITH RECURSIVE origin AS (
   SELECT DISTINCT o.rel, o.att, a.attname
     FROM unnest($1::oid[], $2::int2[]) AS o(rel, att)
     JOIN pg_attribute a ON a.attrelid = o.rel AND a.attnum = o.att
+    JOIN pg_class r ON r.oid = o.rel
+   WHERE lower(r.relname) <> ALL ($3::text[])
 ), tree AS (
   SELECT rel, att, attname, rel AS member FROM origin
   UNION ALL

@@ -45,7 +45,8 @@ export function notNullOrigins(db: SqliteCatalog, sql: string, origins: readonly
     return names;
   };
   return origins.map(
-    (o) => !!o.database && !!o.table && !!o.column && notNullIn(o.database, o.table).has(o.column.toLowerCase()),
+    (o) =>
+      !!o.database && !!o.table && !!o.column && notNullIn(o.database, o.table).has(o.column.toLowerCase()),
   );
 }
 
@@ -59,7 +60,7 @@ function viewsNamedIn(db: SqliteCatalog, sql: string): string[] {
   const found: string[] = [];
   const seen = new Set<string>();
   let text = sql.toLowerCase();
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const v of views) {
       if (seen.has(v.key) || !text.includes(v.name.toLowerCase())) continue;
