@@ -209,6 +209,21 @@ Examples:
 
 Exit codes: 0 listed (none is not an error), 2 usage or configuration error (an unknown source or
 run id).`;
+  const alert = program.command('alert').description('alert channels');
+  common(
+    alert
+      .command('test')
+      .description('send a test message to every configured channel (or one), and say how it went'),
+  )
+    .option('--channel <name>', 'only this channel')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 every channel took the message, 1 a channel failed, 2 no such channel.',
+    )
+    .action((flags: CommonFlags & { channel?: string }) =>
+      action(async () => (await import('./commands/alert.js')).alertTestCommand(flags)),
+    );
+
   const state = program
     .command('state')
     .description('show, set or reset extraction state (watermarks), like Meltano’s state commands');

@@ -11,6 +11,7 @@ import type { LoadedConfig } from '../../config/load.js';
 import { ExitCode, UsageError } from '../../errors.js';
 import { createAlerter, missedScheduleEvent } from '../../observe/alerts/index.js';
 import type { Logger } from '../../observe/logger.js';
+import { INDEX_NAME, schedulerMetrics } from '../../observe/metrics/index.js';
 import {
   listJobs,
   listingTable,
@@ -21,7 +22,8 @@ import {
   unitsText,
   type ScheduleEvent,
 } from '../../schedule/index.js';
-import { loadContext, openLog } from '../context.js';
+import { loadContext } from '../context.js';
+import { withSession } from '../session.js';
 import type { CommonFlags } from '../options.js';
 import { stdout, table, type Out } from '../print.js';
 import { stopSignal } from '../signals.js';
@@ -38,44 +40,66 @@ export async function scheduleCommand(flags: ScheduleFlags, out: Out = stdout): 
   const loaded = loadContext(flags);
   const jobs = loaded.config.schedules;
   if (flags.list) {
-    table(listingTable(listJobs(jobs, new Date())), out);
+    const listing = listJobs(jobs, new Date());
+    if (flags.json) out(JSON.stringify({ jobs: listing }));
+    else table(listingTable(listing), out);
     return ExitCode.Success;
   }
   if (flags.print !== undefined) return printUnits(loaded, flags, out);
-  const log = openLog(loaded, flags);
-  const stateDir = path.resolve(loaded.root, loaded.config.extraction.state_dir);
-  const onEvent = scheduleListener(loaded, log);
-  const result = await runScheduler({
-    jobs,
-    enabledSources: Object.keys(loaded.config.sources).filter((s) => loaded.config.sources[s]!.enabled),
-    stateDir,
-    ledgerFile: path.join(stateDir, 'schedule.json'),
-    heartbeatFile: path.join(stateDir, 'scheduler.heartbeat.json'),
-    lockFile: path.join(stateDir, 'scheduler.lock'),
-    runJob: spawnJobRunner({
-      command: process.execPath,
-      args: (name, ctx) => [
-        cliScript(),
-        'run',
-        '--job',
-        name,
-        '--scheduled-for',
-        ctx.scheduledFor.toISOString(),
-        '--config',
-        loaded.file,
-      ],
-      cwd: loaded.root,
-    }),
-    log,
-    signal: stopSignal(STOP_TIMEOUT_MS + 15_000),
-    onEvent,
-    stopTimeoutMs: STOP_TIMEOUT_MS,
+  return withSession(loaded, flags, 'schedule', async ({ log }) => {
+    const stateDir = path.resolve(loaded.root, loaded.config.extraction.state_dir);
+    const m = loaded.config.metrics;
+    const metricsDir = path.resolve(loaded.root, m.directory);
+    const heartbeat =
+      m.textfile === null
+        ? undefined
+        : schedulerMetrics({
+            root: loaded.root,
+            textfile: path.resolve(loaded.root, m.textfile),
+            window: m.success_window,
+            alertStateFile: path.resolve(loaded.root, loaded.config.alerts.state_file),
+            heartbeatFile: path.join(stateDir, 'scheduler.heartbeat.json'),
+            indexFile: path.join(metricsDir, INDEX_NAME),
+            log,
+          });
+    const onEvent = scheduleListener(loaded, log, heartbeat?.listener ?? (() => undefined));
+    const result = await runScheduler({
+      jobs,
+      enabledSources: Object.keys(loaded.config.sources).filter((s) => loaded.config.sources[s]!.enabled),
+      stateDir,
+      ledgerFile: path.join(stateDir, 'schedule.json'),
+      heartbeatFile: path.join(stateDir, 'scheduler.heartbeat.json'),
+      lockFile: path.join(stateDir, 'scheduler.lock'),
+      runJob: spawnJobRunner({
+        command: process.execPath,
+        args: (name, ctx) => [
+          cliScript(),
+          'run',
+          '--job',
+          name,
+          '--scheduled-for',
+          ctx.scheduledFor.toISOString(),
+          '--config',
+          loaded.file,
+        ],
+        cwd: loaded.root,
+      }),
+      log,
+      signal: stopSignal(STOP_TIMEOUT_MS + 15_000),
+      onEvent,
+      stopTimeoutMs: STOP_TIMEOUT_MS,
+    });
+    await heartbeat?.flush();
+    return { exitCode: result.exitCode };
   });
-  return result.exitCode;
 }
 
 /** The scheduler's events in the log, and a missed schedule as an alert. */
-function scheduleListener(loaded: LoadedConfig, log: Logger): (e: ScheduleEvent) => void {
+function scheduleListener(
+  loaded: LoadedConfig,
+  log: Logger,
+  metrics: (e: ScheduleEvent) => void,
+): (e: ScheduleEvent) => void {
   const alerter = createAlerter({
     config: loaded.config.alerts,
     stateFile: path.resolve(loaded.root, loaded.config.alerts.state_file),
@@ -83,6 +107,7 @@ function scheduleListener(loaded: LoadedConfig, log: Logger): (e: ScheduleEvent)
     root: loaded.root,
   });
   return (e) => {
+    metrics(e);
     if (e.type === 'scheduler-heartbeat') return;
     const level = e.type === 'job-missed' || e.type === 'job-late' ? 'warn' : 'info';
     log[level]({ event: e }, `schedule: ${e.type}${'job' in e ? ` ${e.job}` : ''}`);
