@@ -10,6 +10,7 @@ import {
   type OutputFormat,
 } from '../config/schema.js';
 import { UsageError } from '../errors.js';
+import { didYouMean } from '../config/suggest.js';
 import { todayIn, type DateRange } from '../extract/date-range.js';
 import {
   parseRangeExpression,
@@ -51,7 +52,14 @@ export function resolveSources(loaded: LoadedConfig, requested: string[] | undef
   const unknown = names.filter((n) => !Object.hasOwn(loaded.config.sources, n));
   if (unknown.length > 0) {
     throw new UsageError(
-      `unknown source${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')} in --sources (valid: ${all.map(([n]) => n).join(', ')})`,
+      `unknown source${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')} in --sources${
+        unknown.length === 1
+          ? didYouMean(
+              unknown[0]!,
+              all.map(([n]) => n),
+            )
+          : ''
+      } (valid: ${all.map(([n]) => n).join(', ')})`,
     );
   }
   return [...new Set(names)];

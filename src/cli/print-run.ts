@@ -1,6 +1,7 @@
 /** The console summary of a pipeline run: one line per source with each phase, then what to know. */
 import { formatCount, formatDuration, shownPath, table, type Out } from './print.js';
 import { PHASES, type PhaseRecord, type RunRecord } from '../pipeline/summary.js';
+import { resumedNote } from './commands/extract.js';
 
 const MARK: Record<PhaseRecord['status'], string> = {
   succeeded: 'ok',
@@ -29,6 +30,7 @@ export function printRun(record: RunRecord, out: Out): void {
     const load = r.phases?.load;
     if (load?.version)
       out(`${r.source}: dataset version ${load.version}, ${formatCount(load.rows_out)} rows`);
+    if (r.run_id && r.run_id !== record.run_id) out(resumedNote(r.source, r.run_id));
     if (r.note) out(`note: ${r.source}: ${r.note}`);
     for (const w of r.warnings ?? []) out(`warning: ${r.source}: ${w}`);
     for (const c of r.phases?.validate?.checks ?? [])

@@ -7,6 +7,7 @@ import type { Document, LineCounter } from 'yaml';
 import { isNode, isMap, isPair, isScalar } from 'yaml';
 import type { ConfigProblem } from '../errors.js';
 import { redactSecrets } from './secret.js';
+import { didYouMean } from './suggest.js';
 
 const SECRET_KEY = /pass(word)?|secret|token|api_?key|webhook|^url$/i;
 
@@ -57,17 +58,23 @@ export function describeFound(value: unknown, path: KeyPath): string {
 }
 
 /** One ConfigProblem per zod issue; an unknown key gets its own problem at the key's line. */
-export function problemsFromZod(src: YamlSource, issues: z.core.$ZodIssue[], root: unknown): ConfigProblem[] {
+export function problemsFromZod(
+  src: YamlSource,
+  issues: z.core.$ZodIssue[],
+  root: unknown,
+  keysAt?: (path: readonly PropertyKey[]) => string[],
+): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   for (const issue of issues) {
     if (issue.code === 'unrecognized_keys') {
+      const allowed = keysAt?.(issue.path) ?? [];
       for (const key of issue.keys) {
         const path = [...issue.path, key];
         out.push({
           file: src.file,
           line: lineOf(src, path, true),
           path: formatPath(path),
-          message: 'unknown key',
+          message: `unknown key${didYouMean(key, allowed)}`,
         });
       }
       continue;

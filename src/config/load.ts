@@ -10,6 +10,7 @@ import type * as z from 'zod';
 import { ConfigError, UsageError, type ConfigProblem } from '../errors.js';
 import { interpolateTree, type InterpolationProblem } from './interpolate.js';
 import { formatPath, lineOf, problemsFromZod, type YamlSource } from './issues.js';
+import { knownKeys } from './known-keys.js';
 import { checkRules } from './rules.js';
 import {
   databaseConfigSchema,
@@ -205,6 +206,11 @@ function readYaml(
   return { src, value: value ?? {} };
 }
 
+/**
+ * The file's typed config, its problems added to `problems`. When the only problems are unknown keys
+ * (typos), the config is parsed again without them, so the cross-file rules still run and every
+ * problem is reported in one pass.
+ */
 function validate<T extends z.ZodType>(
   parsed: ParsedYaml,
   schema: T,
@@ -212,8 +218,24 @@ function validate<T extends z.ZodType>(
 ): z.output<T> | undefined {
   const result = schema.safeParse(parsed.value);
   if (result.success) return result.data;
-  problems.push(...problemsFromZod(parsed.src, result.error.issues, parsed.value));
-  return undefined;
+  problems.push(...problemsFromZod(parsed.src, result.error.issues, parsed.value, keysOf(schema)));
+  const unknown = result.error.issues.filter((i) => i.code === 'unrecognized_keys');
+  if (unknown.length !== result.error.issues.length) return undefined;
+  const pruned = structuredClone(parsed.value) as Record<string, unknown>;
+  for (const issue of unknown) {
+    const parent = issue.path.reduce<unknown>((n, k) => (n as Record<PropertyKey, unknown>)?.[k], pruned);
+    if (parent && typeof parent === 'object')
+      for (const k of issue.keys) delete (parent as Record<string, unknown>)[k];
+  }
+  const again = schema.safeParse(pruned);
+  return again.success ? again.data : undefined;
+}
+
+const keyFinders = new WeakMap<z.ZodType, (path: readonly PropertyKey[]) => string[]>();
+function keysOf(schema: z.ZodType): (path: readonly PropertyKey[]) => string[] {
+  let finder = keyFinders.get(schema);
+  if (!finder) keyFinders.set(schema, (finder = knownKeys(schema)));
+  return finder;
 }
 
 /**

@@ -16,7 +16,8 @@ import { ReconciliationError } from '../errors.js';
 import type { DateRange } from '../extract/date-range.js';
 import { batchQuery } from '../extract/keyset.js';
 import { highestKey } from '../extract/late-rows.js';
-import { bounded, planSource, sourceRequest, type SourcePlan } from '../extract/plan.js';
+import { bounded, planSource, sourceRequest, usablePosition, type SourcePlan } from '../extract/plan.js';
+import { watermarkAhead } from '../extract/watermark-text.js';
 import type { SnapshotCursor } from '../extract/snapshot.js';
 import type { RecentRows } from '../extract/lookback.js';
 import type { PendingRun, StateStore, StoredValue, Watermark } from '../extract/state.js';
@@ -96,6 +97,11 @@ export async function extractSource(
     log.warn(fields, w);
   };
   if (await lacksIndex(conn, run)) warn(indexWarning(run, source.date_column));
+  // A watermark ahead of every row (a restored database) would make each increment silently empty.
+  if (plan.mode === 'incremental' && pending.rows === 0) {
+    const ahead = await watermarkAhead(conn, plan, usablePosition(plan, store.read(req.name).watermark));
+    if (ahead) warn(ahead);
+  }
 
   const lookbackMs = lookbackFor(loaded, plan);
   const stage = req.stage;

@@ -12,6 +12,7 @@ import { freshDatabase, serverOrSkip, type FreshDatabase } from '../helpers/data
 import { loadDemo } from '../helpers/demo-source.js';
 
 const CANARY = 'Canary-7f3a9-Secret';
+const KEY_CANARY = 'pseudonym-key-canary-7f3a9c1e5b2d4f6a8c0e';
 const server = serverOrSkip('postgres');
 
 function everyFile(dir: string): string[] {
@@ -69,7 +70,8 @@ describe.skipIf(!server.available)(server.title('secrets never leak'), () => {
   const run = (args: string[], env: Record<string, string>) => cli(args, { cwd: fx.root, env });
 
   it('with the right password: extract at trace level, check, dry run', () => {
-    const env = { PGUSER_CANARY: role, PG_CANARY: CANARY };
+    // The pseudonymisation key is a secret too: it must never be printed or written either.
+    const env = { PGUSER_CANARY: role, PG_CANARY: CANARY, MOH_PSEUDONYM_KEY: KEY_CANARY };
     const outputs = [
       run(['extract', '--sources', 'polyclinics', 'attendances', '--log-level', 'trace'], env),
       run(['check'], env),
@@ -79,9 +81,11 @@ describe.skipIf(!server.available)(server.title('secrets never leak'), () => {
     expect(outputs[0]!.stdout).toContain('2 of 2 sources extracted');
     expect(outputs[1]!.stdout).toMatch(/clinical\s+postgres\s+ok/);
     for (const o of outputs) expect(o.stdout + o.stderr).not.toContain(CANARY);
+    for (const o of outputs) expect(o.stdout + o.stderr).not.toContain(KEY_CANARY);
     const files = everyFile(fx.root);
     expect(files.some((f) => f.endsWith('extraction.log'))).toBe(true);
     for (const f of files) expect(readFileSync(f, 'utf8'), f).not.toContain(CANARY);
+    for (const f of files) expect(readFileSync(f, 'utf8'), f).not.toContain(KEY_CANARY);
   });
 
   it('with a wrong password and as the user name: the failure is reported, the secret is not', () => {

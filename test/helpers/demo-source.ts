@@ -76,7 +76,7 @@ const PLAIN_ATTENDANCES = `SELECT attendance_id, patient_id, polyclinic_code, vi
 export function projectFor(
   root: string,
   conn: DbConnection,
-  overrides: Record<string, unknown> = {},
+  overrides: Record<string, unknown> & { shippedTemplates?: boolean } = {},
 ): LoadedConfig {
   mkdirSync(path.join(root, 'config'), { recursive: true });
   const doc = parse(readFileSync(path.join(REPO_ROOT, 'config/database.yml'), 'utf8')) as Record<
@@ -88,8 +88,10 @@ export function projectFor(
     source.connection = 'src';
   // The tables as they are: the shipped attendances template joins the patient's date of birth for
   // the transform, which these projects do not run (tests compare with the generator's rows).
-  (doc.sources as Record<string, Record<string, unknown>>).attendances!.pii_columns = ['patient_id'];
-  delete doc.transform;
+  if (!overrides.shippedTemplates) {
+    (doc.sources as Record<string, Record<string, unknown>>).attendances!.pii_columns = ['patient_id'];
+    delete doc.transform;
+  }
   doc.extraction = { ...doc.extraction, default_connection: 'src', ...(overrides.extraction as object) };
   // CSV unless a test asks otherwise: tests read the output back with a CSV parser.
   doc.output = { ...doc.output, formats: ['csv'], ...(overrides.output as object) };
@@ -98,7 +100,7 @@ export function projectFor(
     string,
     Record<string, unknown>
   >;
-  queries.attendances = { ...queries.attendances, sql: PLAIN_ATTENDANCES };
+  if (!overrides.shippedTemplates) queries.attendances = { ...queries.attendances, sql: PLAIN_ATTENDANCES };
   writeFileSync(path.join(root, 'config/queries.yml'), stringify(queries));
   return loadConfig({ root, env: {} });
 }

@@ -285,7 +285,10 @@ describeEachDialect('nullability of the shipped templates', (target, connection)
   it("marks the demo tables' NOT NULL columns non-nullable, and every source writes its Parquet", async () => {
     const dir = await tempDir();
     await loadDemo(connection(), { seed: 3, scale: 0.002, days: 3, startDate: '2025-01-01' });
-    const loaded = projectFor(dir.path, connection(), { output: { formats: ['parquet'] } });
+    const loaded = projectFor(dir.path, connection(), {
+      output: { formats: ['parquet'] },
+      shippedTemplates: true,
+    });
     const summary = await runExtract(loaded, { sources: [...SOURCE_TABLES], mode: 'full' }, silentLogger());
     expect(summary.sources.map((s) => [s.source, s.status, s.error])).toEqual(
       SOURCE_TABLES.map((s) => [s, 'succeeded', undefined]),

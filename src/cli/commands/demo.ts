@@ -76,6 +76,7 @@ export async function demoCommand(flags: DemoFlags, out: Out = stdout): Promise<
       `Creating the demo database ${shownPath(file)} (scale ${options.scale}, ${options.days} days from ${options.startDate}, seed ${options.seed})...`,
     );
     printLoad(await createFresh(file, options), out);
+    writeDemoKey(loaded, out);
   } else if (advance === undefined) {
     out(
       `Demo database ${shownPath(file)} exists (use --force to recreate it, --advance-days N to add days).`,

@@ -60,6 +60,7 @@ export function printSummary(summary: RunSummary, out: Out): void {
   }
   table(rows, out);
   for (const r of summary.sources) {
+    if (r.run_id && r.run_id !== summary.run_id) out(resumedNote(r.source, r.run_id));
     if (r.note) out(`note: ${r.source}: ${r.note}`);
     for (const w of r.warnings ?? []) out(`warning: ${r.source}: ${w}`);
     if (r.error) out(`error: ${r.source}: ${r.error}${r.hint ? ` (${r.hint})` : ''}`);
@@ -79,4 +80,9 @@ export function printSummary(summary: RunSummary, out: Out): void {
 function describeFiles(files: string[]): string {
   if (files.length === 0) return '-';
   return files.length === 1 ? shownPath(files[0]!) : `${shownPath(files[0]!)} (+${files.length - 1} more)`;
+}
+
+/** A run that finished an earlier, unfinished run wrote under that run's id: say where. */
+export function resumedNote(source: string, runId: string): string {
+  return `note: ${source}: resumed the unfinished run ${runId}; its files are under that run's id (moh-etl files ${source} --run ${runId})`;
 }

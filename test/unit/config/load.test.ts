@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
 import { ConfigError, formatProblem } from '../../../src/errors.js';
@@ -108,7 +109,7 @@ extraction:
     expect(list).toEqual(
       expect.arrayContaining([
         'config/database.yml:6 connections.clinical.port: expected number, found "abc"',
-        'config/database.yml:9 connections.clinical.pasword: unknown key',
+        'config/database.yml:9 connections.clinical.pasword: unknown key (did you mean "password"?)',
         expect.stringMatching(
           /^config\/database\.yml:11 connections\.other\.client: expected one of "sqlite", "postgres", "mysql", "mssql", "oracle", found "mongodb"$/,
         ),
@@ -203,5 +204,33 @@ schedules:
     expect(problems()).toEqual([
       'config/queries.yml attendances.sql: a template is a plain SELECT: remove ORDER BY, LIMIT (moh-etl adds its own ORDER BY and LIMIT for each batch)',
     ]);
+  });
+});
+
+describe('did-you-mean and every problem at once', () => {
+  it('suggests the key meant, and still runs the cross-file rules when the only problems are typos', () => {
+    const fx = configFixture();
+    try {
+      const db = readFileSync(fx.configPath, 'utf8')
+        .replace('  batch_size: 5000', '  batch_sise: 5000')
+        .replace(
+          '    connection: demo\n    primary_key: [polyclinic_code]',
+          '    connection: demoo\n    primary_key: [polyclinic_code]',
+        );
+      fx.write('database.yml', db);
+      let error: unknown;
+      try {
+        loadConfig({ root: fx.root, env: {} });
+      } catch (e) {
+        error = e;
+      }
+      const problems = (error as ConfigError).problems.map((p) => `${p.path}: ${p.message}`);
+      expect(problems).toContain('extraction.batch_sise: unknown key (did you mean "batch_size"?)');
+      expect(
+        problems.some((p) => /^sources\.polyclinics\.connection: no connection named "demoo"/.test(p)),
+      ).toBe(true);
+    } finally {
+      fx.cleanup();
+    }
   });
 });

@@ -12,6 +12,7 @@ describe('loadSchema', () => {
   it('fills the documented defaults', () => {
     expect(loadSchema.parse({})).toEqual({
       directory: 'data/processed',
+      staging_directory: 'data/interim',
       archive_directory: 'data/archive',
       keep_versions: 5,
       max_age: '90d',
