@@ -82,6 +82,14 @@ export interface PendingRun {
   stage?: { directory: string; fingerprint: string };
 }
 
+/** Where rows delivered to the raw files, but not to the processed dataset, begin. */
+export interface Unloaded {
+  /** The watermark before the first run that did not load; null: from the start. */
+  watermark: Watermark | null;
+  /** That run. */
+  since_run: string;
+}
+
 export interface SourceState {
   source: string;
   watermark?: Watermark;
@@ -89,6 +97,8 @@ export interface SourceState {
   recent?: RecentRows;
   /** The highest primary key seen by the incremental runs so far, for late-row detection (late-rows.ts). */
   max_key?: Watermark;
+  /** Rows delivered to raw files but not to the processed dataset begin here (pipeline/next-state.ts). */
+  unloaded?: Unloaded;
   pending?: PendingRun;
   last_run?: {
     run_id: string;

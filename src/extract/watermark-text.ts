@@ -221,13 +221,22 @@ export function typedPosition(
 }
 
 /** `col=value col=value`: canonical text when the keyset's types are known, else as stored. */
-export function describePosition(w: Watermark, keyset?: Keyset): string {
+export function describePosition(w: Watermark, keyset?: Keyset, masked?: ReadonlySet<string>): string {
   return w.columns
     .map((c, i) => {
+      if (masked?.has(c)) return `${c}=${MASK}`;
       const type = keyset?.orderColumns[i] === c ? keyset.orderTypes[i] : undefined;
       return `${c}=${type ? canonicalText(w.values[i], type) : String(w.values[i])}`;
     })
     .join(' ');
+}
+
+/** What a masked value shows: identifying columns' values stay off screens (status, state show). */
+export const MASK = '***';
+
+/** The position with the values of `masked` columns replaced by MASK (for --json output). */
+export function maskedPosition<W extends Watermark>(w: W, masked: ReadonlySet<string>): W {
+  return { ...w, values: w.values.map((v, i) => (masked.has(w.columns[i]!) ? MASK : v)) };
 }
 
 /** A stored or driver value as canonical text, for messages and `state show`. */

@@ -34,18 +34,6 @@ export type PipelineEvent =
       rows_per_s: number;
     })
   | (Base & { type: 'phase-finished'; source: string; phase: Phase; record: PhaseRecord })
-  | (Base & {
-      type: 'check-failed';
-      source: string;
-      check: string;
-      kind: string;
-      severity: string;
-      status: string;
-      failed: number;
-      rows: number;
-      message: string;
-      report?: string;
-    })
   | (Base & { type: 'warning'; source?: string; message: string })
   | (Base & { type: 'source-finished'; result: SourceResult })
   | (Base & { type: 'run-finished'; record: RunSummary; file?: string });

@@ -19,7 +19,6 @@ import { highestKey } from '../extract/late-rows.js';
 import { bounded, planSource, sourceRequest, usablePosition, type SourcePlan } from '../extract/plan.js';
 import { watermarkAhead } from '../extract/watermark-text.js';
 import type { SnapshotCursor } from '../extract/snapshot.js';
-import type { RecentRows } from '../extract/lookback.js';
 import type { PendingRun, StateStore, StoredValue, Watermark } from '../extract/state.js';
 import type { Logger } from '../observe/logger.js';
 import { writeManifest } from '../write/layout.js';
@@ -28,6 +27,7 @@ import { firstBadPart } from '../write/verify-parts.js';
 import { copyRows, type CopyHooks } from './copy-rows.js';
 import type { StageRequest } from './stage.js';
 import { reconcile } from './reconcile.js';
+import { applyNext, type NextState } from './next-state.js';
 import { lookbackFor, startOrResume } from './start-run.js';
 import type { SourceResult } from './summary.js';
 
@@ -50,6 +50,11 @@ export interface SourceRunRequest extends Omit<CopyHooks, 'companion'> {
   stage?: StageRequest;
   /** Called with the plan before anything is read: the pipeline compiles the transform here. */
   onPlan?: (plan: SourcePlan) => void;
+  /**
+   * An incremental run that starts somewhere other than the watermark (next-state.ts loadStart):
+   * there (null: from the start), without skipping rows the lookback window already delivered.
+   */
+  from?: { watermark: Watermark | null };
 }
 
 /** What a finished run leaves for the pipeline: the next watermark, when it was deferred. */
@@ -67,12 +72,6 @@ export interface SourceOutcome extends SourceResult {
   increment?: { start?: Watermark; rows: number };
   /** The run's frozen upper bound on the cursor column (incremental runs). */
   high_water?: StoredValue;
-}
-
-export interface NextState {
-  watermark?: Watermark;
-  recent?: RecentRows;
-  max_key?: Watermark;
 }
 
 export async function extractSource(
@@ -99,7 +98,8 @@ export async function extractSource(
   if (await lacksIndex(conn, run)) warn(indexWarning(run, source.date_column));
   // A watermark ahead of every row (a restored database) would make each increment silently empty.
   if (plan.mode === 'incremental' && pending.rows === 0) {
-    const ahead = await watermarkAhead(conn, plan, usablePosition(plan, store.read(req.name).watermark));
+    const from = req.from ? (req.from.watermark ?? undefined) : store.read(req.name).watermark;
+    const ahead = await watermarkAhead(conn, plan, usablePosition(plan, from));
     if (ahead) warn(ahead);
   }
 
@@ -144,7 +144,7 @@ export async function extractSource(
   if (pending.late_behind) warn(lateWarning(pending.late_behind, req.name, config.extraction.lookback));
   await store.update(req.name, (s) => ({
     ...s,
-    ...(req.deferWatermark ? {} : applyNext(s, next)),
+    ...(req.deferWatermark ? {} : applyNext(s, next, { runId: pending.run_id, loaded: false })),
     pending: undefined,
     last_run: {
       run_id: pending.run_id,
@@ -191,19 +191,6 @@ export async function extractSource(
       rows: pending.rows - (pending.caught ?? 0),
     },
     high_water: pending.high_water,
-  };
-}
-
-/** The state with a finished run's watermark and lookback window applied. */
-export function applyNext<S extends { watermark?: Watermark; recent?: RecentRows; max_key?: Watermark }>(
-  state: S,
-  next: NextState,
-): S {
-  return {
-    ...state,
-    watermark: next.watermark ?? state.watermark,
-    recent: next.recent ?? state.recent,
-    max_key: next.max_key ?? state.max_key,
   };
 }
 

@@ -16,9 +16,10 @@ import type { StateStore } from '../extract/state.js';
 import type { DatasetStore } from '../load/index.js';
 import type { Logger } from '../observe/logger.js';
 import type { SourceReport } from '../validate/result.js';
-import { applyNext, type SourceOutcome } from './extract-source.js';
+import type { SourceOutcome } from './extract-source.js';
 import { describeFailure } from './failure.js';
 import { loadPhase } from './load-phase.js';
+import { applyNext, loadedInFull, loadStart } from './next-state.js';
 import { PhaseClock, skipped } from './phases.js';
 import type { ExtractPassChecks } from './row-checks.js';
 import { extractWithAttempts } from './source-attempts.js';
@@ -54,7 +55,22 @@ export type SourceEvent =
   | { type: 'progress'; source: string; phase: Phase; rows: number; rows_per_s: number }
   | { type: 'warning'; source: string; message: string };
 
-export async function runSourcePipeline(ctx: PipelineContext, name: string): Promise<SourceResult> {
+export async function runSourcePipeline(outer: PipelineContext, name: string): Promise<SourceResult> {
+  // Every warning of every phase (the load's schema changes, a catch-up read) is in the result too.
+  const warned: string[] = [];
+  const ctx: PipelineContext = {
+    ...outer,
+    emit: (event) => {
+      if (event.type === 'warning') warned.push(event.message);
+      outer.emit(event);
+    },
+  };
+  const result = await underLock(ctx, name);
+  const warnings = [...new Set([...(result.warnings ?? []), ...warned])];
+  return warnings.length ? { ...result, warnings } : result;
+}
+
+async function underLock(ctx: PipelineContext, name: string): Promise<SourceResult> {
   const t0 = Date.now();
   const { loaded, store } = ctx;
   const source = loaded.config.sources[name]!;
@@ -109,7 +125,9 @@ export async function runSourcePipeline(ctx: PipelineContext, name: string): Pro
     const failed = loaded?.error ? { status: 'failed' as const, error: loaded.error, hint: loaded.hint } : {};
     if (loaded && !loaded.loaded) return { ...result, ...failed, phases, duration_ms: Date.now() - t0 };
     // The rows are where the run was asked to put them: the next increment may start after them.
-    if (outcome.next) await store.update(name, (s) => applyNext(s, outcome.next!));
+    const delivery = { runId: ctx.runId, loaded: Boolean(loaded?.loaded) };
+    if (outcome.next) await store.update(name, (s) => applyNext(s, outcome.next!, delivery));
+    else if (loaded?.loaded && outcome.mode === 'full') await store.update(name, loadedInFull);
     if (loaded && outcome.staged) removeStaged(outcome);
     return { ...result, ...failed, phases, duration_ms: Date.now() - t0 };
   } finally {
@@ -128,6 +146,11 @@ async function extractPhase(
   ctx.emit({ type: 'phase-started', source: name, phase: 'extract' });
   const stage = ctx.phases.has('transform') ? new SourceStage(ctx.loaded, name) : undefined;
   const validate = ctx.phases.has('validate');
+  const from = startForLoad(ctx, name, mode);
+  if (from) {
+    log.warn({ since: from.watermark ? 'watermark' : 'start' }, from.why);
+    ctx.emit({ type: 'warning', source: name, message: from.why });
+  }
   let last = 0;
   const outcome = await extractWithAttempts(
     ctx.loaded,
@@ -146,6 +169,7 @@ async function extractPhase(
       // The watermark waits for the last phase (runSourcePipeline commits it).
       deferWatermark: ctx.phases.size > 1,
       stage: stage?.request(),
+      ...(from ? { from } : {}),
       onPlan: stage ? (plan) => stage.compile(plan) : undefined,
       observer: validate ? () => ctx.rowChecks.observer(name) : undefined,
       onProgress: (rows) => {
@@ -176,6 +200,20 @@ async function extractPhase(
     }),
   );
   return { ...outcome, stage };
+}
+
+/**
+ * An incremental run that loads starts where the processed dataset stopped, when that is behind the
+ * watermark (next-state.ts). An unfinished run resumes from its own checkpoint instead.
+ */
+function startForLoad(ctx: PipelineContext, name: string, mode: ExtractionMode) {
+  if (mode !== 'incremental' || ctx.range || !ctx.datasets || !ctx.phases.has('load')) return undefined;
+  const state = ctx.store.read(name);
+  if (state.pending && !ctx.fresh) return undefined;
+  // A link removed by hand with versions still archived is not a missing dataset: the load refuses
+  // it with the command that restores the link (load/recover.ts), and nothing is re-read for it.
+  const exists = ctx.datasets.current(name) !== undefined || ctx.datasets.versions(name).length > 0;
+  return loadStart(state, exists);
 }
 
 /** Progress events at most this often per source. */

@@ -146,7 +146,11 @@ async function newRun(
     snapshot && plan.mode !== 'incremental'
       ? await highWaterMark(conn, plan.template, snapshot.name, snapshot.type, settleLag, timeZone)
       : undefined;
-  const watermark = plan.mode === 'incremental' ? usablePosition(plan, state.watermark) : undefined;
+  // A run that loads rows the dataset missed starts where it stopped (next-state.ts), and skips
+  // nothing as already delivered: delivered to the raw files is not delivered to the dataset.
+  const base = req.from ? (req.from.watermark ?? undefined) : state.watermark;
+  const recent = req.from ? [] : (state.recent ?? []);
+  const watermark = plan.mode === 'incremental' ? usablePosition(plan, base) : undefined;
   const lookbackMs = lookbackFor(loaded, plan);
   const start = watermark && lookbackMs > 0 ? behindWatermark(conn, plan, watermark, lookbackMs) : watermark;
   const lateBehind =
@@ -189,7 +193,7 @@ async function newRun(
       ? {
           previous: start === watermark ? undefined : watermark?.values,
           skipped: 0,
-          recent: state.recent ?? [],
+          recent,
         }
       : {}),
   };

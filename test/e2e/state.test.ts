@@ -4,11 +4,12 @@
  * an incremental run on every dialect, which must deliver exactly the rows after the position.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { parseDocument } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Watermark } from '../../src/extract/state.js';
 import { BIN, cli } from '../helpers/cli.js';
 import { configFixture, type ConfigFixture } from '../helpers/config-fixture.js';
 import { csvRows } from '../helpers/csv.js';
@@ -179,6 +180,33 @@ describe('state on the demo', () => {
       ),
     );
     expect(ids.map((r) => String(r.id)).sort()).toEqual(expected.map((r) => r.id).sort());
+  });
+
+  it('masks identifying key values on screen, and audits a change with the value as a digest', () => {
+    const state = JSON.parse(readFileSync(stateFile('patients'), 'utf8')) as { watermark: Watermark };
+    const id = String(state.watermark.values[1]);
+    expect(state.watermark.columns).toEqual(['updated_at', 'patient_id']);
+    const r = cli(['state', 'show', 'patients', '--offline'], { cwd: fx.root });
+    expect(r.stdout).toMatch(/watermark +updated_at=\S+ patient_id=\*\*\*/);
+    const shown = show(fx.root, 'patients')[0]!;
+    expect(shown.watermark?.values[1]).toBe('***');
+    expect(JSON.stringify(shown)).not.toContain(`"${id}"`);
+
+    const value = `${String(state.watermark.values[0])},${id}`;
+    const set = cli(['state', 'set', 'patients', '--watermark', value], { cwd: fx.root });
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toMatch(/watermark set to updated_at=\S+ patient_id=\*\*\* \(was /);
+    const audit = readdirSync(path.join(fx.root, 'logs'))
+      .filter((f) => f.startsWith('audit'))
+      .map((f) => readFileSync(path.join(fx.root, 'logs', f), 'utf8'))
+      .join('')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { command: string; argv: string[]; exit_code: number });
+    const record = audit.findLast((a) => a.command === 'state set');
+    expect(record?.exit_code).toBe(0);
+    expect(record?.argv.slice(0, 4)).toEqual(['state', 'set', 'patients', '--watermark']);
+    expect(record?.argv[4]).toMatch(/^sha256:[0-9a-f]{16}$/);
   });
 
   it('set warns when the position is ahead of the newest row in the source, and show keeps warning', () => {

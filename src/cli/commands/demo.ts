@@ -110,12 +110,18 @@ function writeDemoKey(loaded: LoadedConfig, out: Out): void {
   const transform = loaded.config.transform;
   const name = transform.pseudonym_key_env;
   const needed = Object.keys(loaded.config.sources).some((s) => requiresPseudonymKey(transform, s));
-  if (!needed || loaded.env[name] !== undefined) return;
+  // An empty value is no key (the transform refuses it); a later line of .env overrides it.
+  if (!needed || (loaded.env[name] ?? '') !== '') return;
+  // The environment wins over .env: a key written there would not be read.
+  if (process.env[name] !== undefined) return;
   const file = path.join(loaded.root, '.env');
+  const key = `demo-${randomBytes(32).toString('hex')}`;
   const note =
     `\n# ${name}: a DEMO pseudonymisation key, written by \`moh-etl demo\`. Tokens made with it are only\n` +
     `# as secret as this file. In production set ${name} in the environment (or a secrets manager).\n`;
-  appendFileSync(file, `${note}${name}=demo-${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+  appendFileSync(file, `${note}${name}=${key}\n`, { mode: 0o600 });
+  // The loaded environment is this command's view of .env: keep it current, so it is written once.
+  loaded.env[name] = key;
   out(`Wrote a demo pseudonymisation key (${name}) to ${shownPath(file)}: for the demo only.`);
 }
 

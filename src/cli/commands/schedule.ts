@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LoadedConfig } from '../../config/load.js';
 import { ExitCode, UsageError } from '../../errors.js';
-import { createAlerter, missedScheduleEvent } from '../../observe/alerts/index.js';
+import { createAlerter, lateJobEvent, missedScheduleEvent } from '../../observe/alerts/index.js';
 import type { Logger } from '../../observe/logger.js';
 import { INDEX_NAME, schedulerMetrics } from '../../observe/metrics/index.js';
 import {
@@ -94,7 +94,7 @@ export async function scheduleCommand(flags: ScheduleFlags, out: Out = stdout): 
   });
 }
 
-/** The scheduler's events in the log, and a missed schedule as an alert. */
+/** The scheduler's events in the log; a missed schedule, a passed SLA or a timeout as an alert. */
 function scheduleListener(
   loaded: LoadedConfig,
   log: Logger,
@@ -115,6 +115,7 @@ function scheduleListener(
       void alerter.notify([
         missedScheduleEvent(e.job, { due: e.scheduled_for, count: e.count, reason: e.reason }),
       ]);
+    if (e.type === 'job-late') void alerter.notify([lateJobEvent(e.job, e)]);
   };
 }
 

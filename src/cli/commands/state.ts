@@ -13,27 +13,28 @@
  * Both changes take the source's lock: a run in progress would write its checkpoint back over them.
  */
 import { renameSync } from 'node:fs';
-import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { LoadedConfig } from '../../config/load.js';
-import { didYouMean } from '../../config/suggest.js';
-import { ConnectionSet, type SourceConnection } from '../../db/connection.js';
+import { ConnectionSet } from '../../db/connection.js';
 import { ExitCode, StateError, UsageError } from '../../errors.js';
 import { lockSource } from '../../extract/lock.js';
-import { planSource, sourceRequest, type SourcePlan } from '../../extract/plan.js';
 import { StateStore, type PendingRun, type SourceState, type Watermark } from '../../extract/state.js';
 import * as wm from '../../extract/watermark-text.js';
-import { asUserError, describeFailure } from '../../pipeline/failure.js';
+import { withSession } from '../session.js';
+import {
+  droppedLine,
+  droppedRun,
+  incrementalPlan,
+  knownSource,
+  maskedColumns,
+  stateStore,
+  type KeptState,
+  type RunRef,
+} from './state-common.js';
 import { lookbackFor } from '../../pipeline/start-run.js';
 import { loadContext } from '../context.js';
 import type { CommonFlags } from '../options.js';
-import { formatCount, shownPath, stdout, table, type Out } from '../print.js';
-
-export interface StateShowFlags extends CommonFlags {
-  json?: boolean;
-  /** Do not connect to the sources (no check that the watermark is behind the newest row). */
-  offline?: boolean;
-}
+import { formatCount, shownPath, stdout, type Out } from '../print.js';
 
 export interface StateSetFlags extends CommonFlags {
   /** Comma-separated canonical values in keyset order: the cursor column, then the primary key. */
@@ -48,6 +49,8 @@ export interface StateResetFlags extends CommonFlags {
   yes?: boolean;
   json?: boolean;
 }
+
+export { stateShowCommand, type StateShowFlags } from './state-show.js';
 
 /** Asks a yes/no question; resolves true only for an explicit yes. */
 export type Ask = (question: string) => Promise<boolean>;
@@ -64,41 +67,26 @@ export interface SetWatermark extends Watermark {
   set_at: string;
 }
 
-/** The state file as `reset` leaves it: the history it had, and when it was reset. */
-type KeptState = SourceState & { reset_at?: string };
-
-/** `state show [sources…]` (default: every source). Exit 1 when a state file is unreadable. */
-export async function stateShowCommand(
-  sources: string[],
-  flags: StateShowFlags,
-  io: StateIo = {},
-): Promise<number> {
-  const out = io.out ?? stdout;
-  const loaded = loadContext(flags);
-  const names = sources.length
-    ? sources.map((s) => knownSource(loaded, s))
-    : Object.keys(loaded.config.sources);
-  const store = stateStore(loaded);
-  const connections = new ConnectionSet(loaded.config.connections, loaded.root);
-  const shown: ShownState[] = [];
-  try {
-    for (const name of names) shown.push(await showOne(loaded, store, connections, name, !flags.offline));
-  } finally {
-    await connections.closeAll();
-  }
-  if (flags.json) out(JSON.stringify({ sources: shown }));
-  else printStates(shown, out);
-  return shown.some((s) => s.error) ? ExitCode.RunFailure : ExitCode.Success;
-}
-
 /** `state set <source> --watermark v[,v…]`: exit 2 for a malformed value or an unfinished run. */
 export async function stateSetCommand(
   source: string,
   flags: StateSetFlags,
   io: StateIo = {},
 ): Promise<number> {
-  const out = io.out ?? stdout;
   const loaded = loadContext(flags);
+  // A watermark changed by hand is in the audit log: who, when, exit code (its value as a digest).
+  return withSession(loaded, flags, 'state set', async () => ({
+    exitCode: await setWatermark(loaded, source, flags, io),
+  }));
+}
+
+async function setWatermark(
+  loaded: LoadedConfig,
+  source: string,
+  flags: StateSetFlags,
+  io: StateIo,
+): Promise<number> {
+  const out = io.out ?? stdout;
   const name = knownSource(loaded, source);
   const config = loaded.config.sources[name]!;
   if (!config.cursor_column)
@@ -116,7 +104,9 @@ export async function stateSetCommand(
     const typed = wm.typedPosition(texts, plan, conn.dialect);
     if (!typed.ok) throw new UsageError(typed.problem);
     const watermark = typed.watermark;
-    const text = wm.describePosition(watermark, plan);
+    // The person typed the value; the screen (and a recorded terminal) shows it masked all the same.
+    const pii = maskedColumns(loaded, name);
+    const text = wm.describePosition(watermark, plan, pii);
     const warning = await wm.watermarkAhead(conn, plan, watermark);
     if (warning && !flags.json) out(`warning: ${name}: ${warning}`);
     // Without a terminal the command proceeds: the command line names the exact new value.
@@ -141,13 +131,13 @@ export async function stateSetCommand(
       lock.release();
     }
     const dropped = flags.fresh ? before.pending : undefined;
-    const previous = before.watermark ? wm.describePosition(before.watermark, plan) : undefined;
+    const previous = before.watermark ? wm.describePosition(before.watermark, plan, pii) : undefined;
     if (flags.json)
       out(
         JSON.stringify({
           source: name,
-          watermark: { ...watermark, text },
-          previous: before.watermark ? { ...before.watermark, text: previous } : null,
+          watermark: { ...wm.maskedPosition(watermark, pii), text },
+          previous: before.watermark ? { ...wm.maskedPosition(before.watermark, pii), text: previous } : null,
           lookback_digests: digests ?? null,
           dropped_unfinished_run: dropped ? droppedRun(dropped) : null,
           warning: warning ?? null,
@@ -186,6 +176,17 @@ export async function stateResetCommand(
     out('Nothing changed.');
     return ExitCode.Success;
   }
+  return withSession(loaded, flags, 'state reset', async () => ({
+    exitCode: await resetAll(loaded, names, flags, out),
+  }));
+}
+
+async function resetAll(
+  loaded: LoadedConfig,
+  names: string[],
+  flags: StateResetFlags,
+  out: Out,
+): Promise<number> {
   const store = stateStore(loaded);
   const results: ResetResult[] = [];
   for (const name of names) {
@@ -245,117 +246,6 @@ function resetLine(r: ResetResult): string {
   return `${r.source}: watermark reset; the next incremental run reads from the beginning.${kept}${dropped}`;
 }
 
-/** An unfinished run as printed: its directory relative to where the user stands. */
-interface RunRef {
-  run_id: string;
-  parts: number;
-  directory: string;
-}
-
-const droppedRun = (p: PendingRun): RunRef => ({
-  run_id: p.run_id,
-  parts: p.parts.length,
-  directory: shownPath(p.directory),
-});
-
-const droppedLine = (d: RunRef) =>
-  `The unfinished run ${d.run_id} is dropped; its ${formatCount(d.parts)} committed parts stay in ${d.directory} (remove it if unwanted).`;
-
-/** One source's state as `show` prints it (also its --json shape). */
-interface ShownState {
-  source: string;
-  watermark: (Watermark & { text: string; set_by?: string; set_at?: string }) | null;
-  /** Rows delivered within the lookback window (digests kept so they are not delivered again). */
-  lookback_digests: number;
-  max_key: (Watermark & { text: string }) | null;
-  unfinished_run: (RunRef & Pick<PendingRun, 'mode' | 'rows' | 'started_at'>) | null;
-  last_run: SourceState['last_run'] | null;
-  reset_at?: string;
-  /** The watermark is ahead of the source's newest row. */
-  warning?: string;
-  /** Why the watermark was not compared with the source (it could not be reached). */
-  not_checked?: string;
-  /** The state file is unreadable. */
-  error?: string;
-}
-
-async function showOne(
-  loaded: LoadedConfig,
-  store: StateStore,
-  connections: ConnectionSet,
-  name: string,
-  check: boolean,
-): Promise<ShownState> {
-  let s: KeptState;
-  try {
-    s = store.read(name);
-  } catch (e) {
-    if (!(e instanceof StateError)) throw e;
-    const empty = { watermark: null, max_key: null, unfinished_run: null, last_run: null };
-    return { source: name, ...empty, lookback_digests: 0, error: `${e.message}; ${e.hint ?? ''}` };
-  }
-  const p = s.pending;
-  const shown: ShownState = {
-    source: name,
-    watermark: s.watermark ? { ...s.watermark, text: wm.describePosition(s.watermark) } : null,
-    lookback_digests: s.recent?.length ?? 0,
-    max_key: s.max_key ? { ...s.max_key, text: wm.describePosition(s.max_key) } : null,
-    unfinished_run: p ? { ...droppedRun(p), mode: p.mode, rows: p.rows, started_at: p.started_at } : null,
-    last_run: s.last_run ?? null,
-    ...(s.reset_at ? { reset_at: s.reset_at } : {}),
-  };
-  if (!check || !s.watermark || !loaded.config.sources[name]!.cursor_column) return shown;
-  try {
-    const { conn, plan } = await incrementalPlan(loaded, connections, name);
-    shown.watermark!.text = wm.describePosition(s.watermark, plan);
-    const warning = await wm.watermarkAhead(conn, plan, s.watermark);
-    if (warning) shown.warning = warning;
-  } catch (e) {
-    const connection = loaded.config.sources[name]!.connection;
-    const context = { connection, source: name };
-    shown.not_checked = describeFailure(e, context, connections.dialectOf(connection)).message;
-  }
-  return shown;
-}
-
-function printStates(states: ShownState[], out: Out): void {
-  states.forEach((s, i) => {
-    if (i > 0) out('');
-    out(s.source);
-    if (s.error) return out(`  error: ${s.error}`);
-    const w = s.watermark;
-    const u = s.unfinished_run;
-    const last = s.last_run;
-    const reset = s.reset_at ? ` (reset at ${s.reset_at})` : '';
-    const rows: [string, string][] = [
-      [
-        'watermark',
-        w
-          ? `${w.text}${w.set_by ? ` (set by ${w.set_by} at ${w.set_at})` : ''}`
-          : `none: the next incremental run reads from the beginning${reset}`,
-      ],
-      ['lookback window', `${formatCount(s.lookback_digests)} rows already delivered`],
-      ['highest key', s.max_key?.text ?? '-'],
-      [
-        'unfinished run',
-        u
-          ? `${u.run_id} (${u.mode}, ${formatCount(u.parts)} parts, ${formatCount(u.rows)} rows, started ${u.started_at}, ${u.directory})`
-          : 'none',
-      ],
-      [
-        'last run',
-        last ? `${last.run_id} ${last.status}, ${formatCount(last.rows)} rows, ${last.finished_at}` : 'never',
-      ],
-    ];
-    table(
-      rows.map(([k, v]) => [`  ${k}`, v]),
-      out,
-    );
-    if (s.warning) out(`  warning: ${s.warning}`);
-    if (s.not_checked) out(`  not compared with the source: ${s.not_checked}`);
-  });
-}
-
 /**
  * --yes, or the person at the terminal says yes. Without a terminal: proceed when `noTerminal` is
  * undefined, else refuse with it (exit 2).
@@ -379,37 +269,6 @@ function refusePending(p: PendingRun | undefined, source: string, fresh: boolean
     `source ${source} has an unfinished ${p.mode} run ${p.run_id} (${formatCount(p.parts.length)} parts, ${formatCount(p.rows)} rows committed): finish it first (\`moh-etl extract --sources ${source}\` resumes it), or pass --fresh to drop it (its files stay in ${shownPath(p.directory)})`,
   );
 }
-
-/** The source's incremental plan (its keyset columns and their types), failing as a user's error. */
-async function incrementalPlan(
-  loaded: LoadedConfig,
-  connections: ConnectionSet,
-  name: string,
-): Promise<{ conn: SourceConnection; plan: SourcePlan }> {
-  const source = loaded.config.sources[name]!;
-  try {
-    const conn = connections.get(source.connection);
-    return { conn, plan: await planSource(conn, sourceRequest(loaded, name, 'incremental')) };
-  } catch (e) {
-    const queriesFile = path.relative(loaded.root, loaded.queriesFile) || loaded.queriesFile;
-    const context = {
-      connection: source.connection,
-      source: name,
-      template: source.query ?? name,
-      queriesFile,
-    };
-    throw asUserError(e, context, connections.dialectOf(source.connection));
-  }
-}
-
-function knownSource(loaded: LoadedConfig, name: string): string {
-  const names = Object.keys(loaded.config.sources);
-  if (Object.hasOwn(loaded.config.sources, name)) return name;
-  throw new UsageError(`unknown source "${name}"${didYouMean(name, names)} (valid: ${names.join(', ')})`);
-}
-
-const stateStore = (loaded: LoadedConfig) =>
-  new StateStore(path.resolve(loaded.root, loaded.config.extraction.state_dir));
 
 /** A yes/no question on the terminal (on stderr, so --json output stays clean); undefined without one. */
 function terminalAsk(): Ask | undefined {

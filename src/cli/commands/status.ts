@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { LoadedConfig } from '../../config/load.js';
 import { ExitCode } from '../../errors.js';
 import { StateStore, type SourceState } from '../../extract/state.js';
+import { describePosition } from '../../extract/watermark-text.js';
 import { jobStatus, type JobStatus } from '../../observe/metrics/index.js';
 import { recentSummaries } from '../../pipeline/summary.js';
 import { listJobs } from '../../schedule/index.js';
@@ -31,6 +32,7 @@ export async function statusCommand(flags: CommonFlags, out: Out = stdout): Prom
           unfinished: state.pending
             ? { run_id: state.pending.run_id, parts: state.pending.parts.length, rows: state.pending.rows }
             : null,
+          not_loaded_since: state.unloaded?.since_run ?? null,
         })),
         jobs,
         recent_runs: runs.map((r) => ({
@@ -59,6 +61,11 @@ export async function statusCommand(flags: CommonFlags, out: Out = stdout): Prom
     ]);
   }
   table(rows, out);
+  for (const { name, state: s } of sources)
+    if (s.unloaded)
+      out(
+        `${name}: rows extracted since run ${s.unloaded.since_run} are not in the processed dataset yet; the next \`moh-etl run\` of ${name} loads them`,
+      );
   if (jobs.length > 0) {
     out('');
     out('Scheduled jobs:');
@@ -110,7 +117,5 @@ async function jobsOf(loaded: LoadedConfig): Promise<(JobStatus & { next?: strin
 function shownWatermark(loaded: LoadedConfig, name: string, s: SourceState): string | undefined {
   if (!s.watermark) return undefined;
   const pii = new Set(piiColumns(loaded.config.sources[name]!.pii_columns, s.watermark.columns));
-  return s.watermark.columns
-    .map((c, i) => `${c}=${pii.has(c) ? '***' : String(s.watermark!.values[i])}`)
-    .join(' ');
+  return describePosition(s.watermark, undefined, pii);
 }

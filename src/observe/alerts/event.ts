@@ -86,6 +86,32 @@ export function missedScheduleEvent(
   );
 }
 
+/**
+ * A scheduled job still running past its `sla` (warn: it may yet finish) or stopped at its
+ * `timeout` (error: it did not; the next run resumes it). Sent while it happens, by the scheduler:
+ * the run's own alerts come only when it ends, and a run stopped at its timeout ends interrupted.
+ */
+export function lateJobEvent(
+  job: string,
+  late: { kind: 'sla' | 'timeout'; scheduled_for: string; running_ms: number },
+  now: Date = new Date(),
+): AlertEvent {
+  const minutes = Math.round(late.running_ms / 60_000);
+  return alertEvent(
+    {
+      kind: 'sla',
+      severity: late.kind === 'timeout' ? 'error' : 'warn',
+      job,
+      title:
+        late.kind === 'timeout'
+          ? `job ${job} (due ${late.scheduled_for}) was stopped at its timeout after ${minutes} min; the next run resumes it`
+          : `job ${job} (due ${late.scheduled_for}) is still running after ${minutes} min, past its SLA`,
+      details: { due: late.scheduled_for, running_ms: late.running_ms, deadline: late.kind },
+    },
+    now,
+  );
+}
+
 /** The message `moh-etl alert test` sends. */
 export function testEvent(channel: string, now: Date = new Date()): AlertEvent {
   return alertEvent(

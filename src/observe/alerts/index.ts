@@ -5,6 +5,7 @@ export { alertTest, type AlertTestInput } from './test-command.js';
 export {
   alertEvent,
   dedupeKey,
+  lateJobEvent,
   missedScheduleEvent,
   testEvent,
   type AlertEvent,

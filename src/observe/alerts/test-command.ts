@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { AlertsConfig } from '../../config/alerts-schema.js';
-import { ExitCode, isMohEtlError } from '../../errors.js';
+import { ExitCode, UsageError } from '../../errors.js';
 import type { Logger } from '../logger.js';
 import { createAlerter } from './alerter.js';
 
@@ -22,31 +22,25 @@ export async function alertTest(
   channel: string | undefined,
   out: (line: string) => void,
 ): Promise<number> {
-  if (Object.keys(input.alerts.channels).length === 0) {
-    out('error: no alert channels are configured (add them under alerts.channels in config/database.yml)');
-    return ExitCode.UsageError;
-  }
+  if (Object.keys(input.alerts.channels).length === 0)
+    throw new UsageError('no alert channels are configured', {
+      hint: 'add them under alerts.channels in config/database.yml',
+    });
   const alerter = createAlerter({
     config: input.alerts,
     stateFile: path.resolve(input.root, input.alerts.state_file),
     log: input.log,
     root: input.root,
   });
-  try {
-    const outcomes = await alerter.test(channel);
-    for (const o of outcomes) {
-      const timing = `${o.attempts ?? 0} attempt${o.attempts === 1 ? '' : 's'}, ${o.duration_ms ?? 0} ms`;
-      out(
-        o.status === 'sent'
-          ? `${o.channel} (${o.type}): sent (${timing})`
-          : `${o.channel} (${o.type}): FAILED — ${o.reason ?? 'unknown reason'} (${timing})`,
-      );
-    }
-    return outcomes.every((o) => o.status === 'sent') ? ExitCode.Success : ExitCode.RunFailure;
-  } catch (e) {
-    if (!isMohEtlError(e)) throw e;
-    out(`error: ${e.message}`);
-    if (e.hint) out(`hint: ${e.hint}`);
-    return e.exitCode;
+  // An unknown channel name is a UsageError (with a did-you-mean): the CLI prints it on stderr.
+  const outcomes = await alerter.test(channel);
+  for (const o of outcomes) {
+    const timing = `${o.attempts ?? 0} attempt${o.attempts === 1 ? '' : 's'}, ${o.duration_ms ?? 0} ms`;
+    out(
+      o.status === 'sent'
+        ? `${o.channel} (${o.type}): sent (${timing})`
+        : `${o.channel} (${o.type}): FAILED — ${o.reason ?? 'unknown reason'} (${timing})`,
+    );
   }
+  return outcomes.every((o) => o.status === 'sent') ? ExitCode.Success : ExitCode.RunFailure;
 }

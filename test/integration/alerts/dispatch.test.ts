@@ -7,6 +7,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAlerter } from '../../../src/observe/alerts/alerter.js';
+import { lateJobEvent } from '../../../src/observe/alerts/event.js';
 import { alertListener } from '../../../src/observe/alerts/listener.js';
 import type { RunSummary, SourceResult } from '../../../src/pipeline/summary.js';
 import { startHttpSink, type HttpSink } from '../../helpers/http-sink.js';
@@ -162,6 +163,31 @@ describe('storms, repeats and recovery', () => {
       ['chat', 'sla'],
       ['siem', 'run_failure'],
     ]);
+  });
+
+  it('routes a scheduled job past its SLA (warn) and stopped at its timeout (error) by severity', async () => {
+    const p = processes(
+      alertsConfig({
+        channels: channels(),
+        routes: [
+          { events: ['sla'], channels: ['chat'], min_severity: 'warn' },
+          { events: ['sla'], channels: ['siem'], min_severity: 'error' },
+        ],
+      }),
+    );
+    const due = '2025-03-01T18:00:00.000Z';
+    const late = lateJobEvent('daily', { kind: 'sla', scheduled_for: due, running_ms: 45 * 60_000 });
+    expect(await p.start().notify([late])).toMatchObject([{ channel: 'chat', status: 'sent' }]);
+    expect(chat.requests[0]!.body).toContain(
+      `job daily (due ${due}) is still running after 45 min, past its SLA`,
+    );
+    p.advance(60 * 60_000);
+    const stopped = lateJobEvent('daily', { kind: 'timeout', scheduled_for: due, running_ms: 2 * 3600_000 });
+    const outcomes = await p.start().notify([stopped]);
+    expect(outcomes.map((o) => [o.channel, o.status])).toContainEqual(['siem', 'sent']);
+    expect((siem.requests[0]!.json as { title: string }).title).toBe(
+      `job daily (due ${due}) was stopped at its timeout after 120 min; the next run resumes it`,
+    );
   });
 
   it('listens to run-finished events and delivers on flush', async () => {

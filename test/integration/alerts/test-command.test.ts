@@ -1,5 +1,6 @@
-/** `moh-etl alert test [--channel NAME]`: exit 0 all sent, 1 a channel failed, 2 unknown name or no channels. */
+/** `moh-etl alert test [--channel NAME]`: exit 0 all sent, 1 a channel failed; an unknown name or no channels is a UsageError (exit 2, on stderr). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UsageError } from '../../../src/errors.js';
 import { alertTest } from '../../../src/observe/alerts/test-command.js';
 import { closedPort, startHttpSink, type HttpSink } from '../../helpers/http-sink.js';
 import { alertsConfig, capturedLog, tempDir, type TempDir } from './fixture.js';
@@ -60,18 +61,20 @@ describe('alertTest', () => {
     expect(http.requests.length).toBe(before + 1);
   });
 
-  it('exits 2 for an unknown channel, suggesting the nearest name', async () => {
-    const { code, lines } = await run('ops_slak', good());
-    expect(code).toBe(2);
-    expect(lines).toEqual([
-      'error: unknown channel "ops_slak" (did you mean "ops_slack"?); defined: ops_slack',
-      'hint: channel names are the keys under alerts.channels in config/database.yml',
-    ]);
+  it('refuses an unknown channel (exit 2 through the CLI), suggesting the nearest name', async () => {
+    const refused = run('ops_slak', good());
+    await expect(refused).rejects.toBeInstanceOf(UsageError);
+    await expect(refused).rejects.toMatchObject({
+      message: 'unknown channel "ops_slak" (did you mean "ops_slack"?); defined: ops_slack',
+      hint: 'channel names are the keys under alerts.channels in config/database.yml',
+      exitCode: 2,
+    });
   });
 
-  it('exits 2 when no channel is configured', async () => {
-    const { code, lines } = await run(undefined, {});
-    expect(code).toBe(2);
-    expect(lines[0]).toMatch(/no alert channels are configured/);
+  it('refuses when no channel is configured (exit 2 through the CLI)', async () => {
+    await expect(run(undefined, {})).rejects.toMatchObject({
+      message: 'no alert channels are configured',
+      exitCode: 2,
+    });
   });
 });

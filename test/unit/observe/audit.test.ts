@@ -174,4 +174,29 @@ describe('redactArgv', () => {
       '--password',
     ]);
   });
+
+  it('writes values that may be data (watermarks, ad-hoc SQL, WHERE, parameters) as digests', () => {
+    const argv = [
+      'state',
+      'set',
+      'patients',
+      '--watermark',
+      '2025-01-01T00:00:00,S1234567A',
+      '--where=nric = :n',
+      '--param',
+      'n=S7654321B',
+    ];
+    const out = redactArgv(argv);
+    expect(out.join(' ')).not.toMatch(/S1234567A|S7654321B|nric/);
+    expect(out).toEqual([
+      'state',
+      'set',
+      'patients',
+      '--watermark',
+      `sha256:${sha('2025-01-01T00:00:00,S1234567A').slice(0, 16)}`,
+      `--where=sha256:${sha('nric = :n').slice(0, 16)}`,
+      '--param',
+      `sha256:${sha('n=S7654321B').slice(0, 16)}`,
+    ]);
+  });
 });
