@@ -50,6 +50,8 @@ export function openConnection(
 /** Open each named connection once; close them all together. */
 export class ConnectionSet {
   readonly #open = new Map<string, SourceConnection>();
+  /** Connections the server refused for good this run (wrong password, no such database). */
+  readonly #refused = new Map<string, Error>();
 
   constructor(
     private readonly connections: Record<string, ConnectionConfig>,
@@ -66,6 +68,20 @@ export class ConnectionSet {
       this.#open.set(name, conn);
     }
     return conn;
+  }
+
+  /**
+   * Remember that the server refused this connection for a reason no retry fixes: the other sources
+   * on it fail with the same error instead of each logging in again (a lockout policy counts failed
+   * logins; one bad password should not cost eight).
+   */
+  refuse(name: string, error: Error): void {
+    if (!this.#refused.has(name)) this.#refused.set(name, error);
+  }
+
+  /** The error that refused this connection earlier in the run, if any. */
+  refusal(name: string): Error | undefined {
+    return this.#refused.get(name);
   }
 
   /** The dialect of a configured connection, without opening it (for classifying its errors). */

@@ -48,6 +48,9 @@ export interface StagedFile {
   rows: number;
   bytes: number;
   sha256: string;
+  /** The transform's counters for this part (rows_in, rows_out, values changed…): a run's totals
+   * are the sum over its committed parts, whichever attempt or process wrote them. */
+  counters?: Record<string, number>;
 }
 
 export interface PendingRun {

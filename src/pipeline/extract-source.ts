@@ -25,7 +25,7 @@ import { writeManifest } from '../write/layout.js';
 import { writerFor } from '../write/registry.js';
 import { firstBadPart } from '../write/verify-parts.js';
 import { copyRows, type CopyHooks } from './copy-rows.js';
-import type { StageRequest } from './stage.js';
+import { stagedCounters, type StageRequest } from './stage.js';
 import { reconcile } from './reconcile.js';
 import { applyNext, type NextState } from './next-state.js';
 import { lookbackFor, startOrResume } from './start-run.js';
@@ -72,6 +72,8 @@ export interface SourceOutcome extends SourceResult {
   increment?: { start?: Watermark; rows: number };
   /** The run's frozen upper bound on the cursor column (incremental runs). */
   high_water?: StoredValue;
+  /** The transform's totals over every committed part (stage.ts stagedCounters). */
+  transformCounts?: Record<string, number>;
 }
 
 export async function extractSource(
@@ -191,6 +193,7 @@ export async function extractSource(
       rows: pending.rows - (pending.caught ?? 0),
     },
     high_water: pending.high_water,
+    ...(pending.stage ? { transformCounts: stagedCounters(pending.parts) } : {}),
   };
 }
 

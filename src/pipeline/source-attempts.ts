@@ -9,6 +9,7 @@ import pRetry from 'p-retry';
 import { parseDuration } from '../config/duration.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { ConnectionSet, SourceConnection } from '../db/connection.js';
+import { failureKind } from '../db/failure.js';
 import { RunInterrupted } from '../errors.js';
 import { lockSource, type SourceLock } from '../extract/lock.js';
 import type { StateStore } from '../extract/state.js';
@@ -40,6 +41,8 @@ export async function extractWithAttempts(
   let lock: SourceLock | undefined;
   try {
     if (!req.lockHeld) lock = lockSource(store.directory, req.name, req.runId);
+    const refusal = connections.refusal(source.connection);
+    if (refusal !== undefined) throw refusal;
     const conn = connections.get(source.connection);
     const outcome = await withRetry(loaded, conn, store, req, log, (attempt) =>
       extractSource(
@@ -64,6 +67,9 @@ export async function extractWithAttempts(
       connections.dialectOf(source.connection),
     );
     const interrupted = req.signal?.aborted === true;
+    const kind = failureKind(connections.dialectOf(source.connection)?.failureCodes, e);
+    if ((kind === 'auth' || kind === 'unknown-database') && e instanceof Error)
+      connections.refuse(source.connection, e);
     const result: SourceOutcome & { failure: unknown } = {
       source: req.name,
       status: interrupted ? 'interrupted' : 'failed',

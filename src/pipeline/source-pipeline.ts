@@ -220,7 +220,8 @@ function startForLoad(ctx: PipelineContext, name: string, mode: ExtractionMode) 
 const PROGRESS_MS = 500;
 
 function transformRecord(outcome: SourceOutcome & { stage?: SourceStage }): PhaseRecord {
-  const counters = outcome.stage?.counters() ?? {};
+  // The committed parts' own counts: the stage's running totals restart with every attempt.
+  const counters = outcome.transformCounts ?? outcome.stage?.counters() ?? {};
   const { rows_in, rows_out, ...counts } = counters;
   return {
     status: 'succeeded',
@@ -249,6 +250,7 @@ function publicResult(outcome: SourceOutcome & { stage?: SourceStage; failure?: 
     failure: _f,
     increment: _a,
     high_water: _h,
+    transformCounts: _c,
     ...result
   } = outcome;
   return result;

@@ -90,6 +90,7 @@ export class SourceStage {
       transform.columns,
       stagingOutput(this.loaded.config.output),
     );
+    const before = transform.counters();
     return {
       write: async (batch) => {
         const t0 = performance.now();
@@ -100,7 +101,14 @@ export class SourceStage {
         const t0 = performance.now();
         const part = await writer.commit();
         this.elapsedMs += performance.now() - t0;
-        return { file: path.basename(part.path), rows: part.rows, bytes: part.bytes, sha256: part.sha256 };
+        const counters = difference(transform.counters(), before);
+        return {
+          file: path.basename(part.path),
+          rows: part.rows,
+          bytes: part.bytes,
+          sha256: part.sha256,
+          counters,
+        };
       },
       abort: () => writer.abort(),
     };
@@ -110,6 +118,20 @@ export class SourceStage {
     if (!this.#compiled) throw new Error(`the transform of source "${this.source}" was not compiled`);
     return this.#compiled;
   }
+}
+
+/** What the counters gained since `before` (a part's share of the attempt's running totals). */
+function difference(now: Record<string, number>, before: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(now).map(([k, v]) => [k, v - (before[k] ?? 0)]));
+}
+
+/** The totals of a run's committed parts: what its transform phase did, across attempts and resumes. */
+export function stagedCounters(parts: readonly { staged?: StagedFile }[]): Record<string, number> | undefined {
+  if (!parts.some((p) => p.staged?.counters)) return undefined;
+  const total: Record<string, number> = {};
+  for (const p of parts)
+    for (const [k, v] of Object.entries(p.staged?.counters ?? {})) total[k] = (total[k] ?? 0) + v;
+  return total;
 }
 
 /**

@@ -1,9 +1,11 @@
 /**
  * Failures mid-extraction on real servers: the server kills our session (transient: retried from
  * the last checkpoint, no row lost or doubled), and a query error half way (not transient: the
- * source fails at once, the pool has no connection in use, and it still works afterwards).
+ * source fails at once, the pool has no connection in use, and it still works afterwards), and a
+ * refused login (one attempt for all the sources on the connection).
  */
 import { existsSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import mysql from 'mysql2/promise';
@@ -176,6 +178,48 @@ describeEachDialect(
         expect(res.rows[0]?.[0]).toBe(1);
       } finally {
         await conn.close();
+      }
+    });
+
+    it('a refused login fails every source on the connection after one attempt, not one per source', async () => {
+      // A TCP proxy in front of the server counts the logins.
+      let logins = 0;
+      const target = connection();
+      const proxy = net.createServer((client) => {
+        logins++;
+        const upstream = net.connect(target.port!, target.host);
+        client.pipe(upstream).pipe(client);
+        const close = () => (client.destroy(), upstream.destroy());
+        client.on('error', close);
+        upstream.on('error', close);
+      });
+      await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+      const root = path.join(dir.path, 'refused');
+      const names = ['first', 'second', 'third'];
+      const loaded = writeProject(
+        root,
+        {
+          ...target,
+          host: '127.0.0.1',
+          port: (proxy.address() as net.AddressInfo).port,
+          password: 'wrong-password',
+        },
+        {
+          sources: Object.fromEntries(names.map((n) => [n, { primary_key: ['id'], mode: 'full' }])),
+          queries: Object.fromEntries(names.map((n) => [n, 'SELECT id, label FROM items'])),
+          extraction: { retry: { attempts: 3, min_delay: '50ms', max_delay: '100ms' } },
+        },
+      );
+      try {
+        const summary = await runExtract(loaded, { sources: names, mode: 'full' }, silentLogger());
+        expect(summary.sources.map((r) => r.status)).toEqual(['failed', 'failed', 'failed']);
+        const errors = new Set(summary.sources.map((r) => r.error));
+        expect(errors.size).toBe(1);
+        expect([...errors][0]).toMatch(/password|access denied/i);
+        expect(summary.sources[2]!.hint).toMatch(/password/);
+        expect(logins).toBe(1);
+      } finally {
+        await new Promise((resolve) => proxy.close(resolve));
       }
     });
   },
