@@ -9,10 +9,8 @@
  * The session is read-only as well (per statement where the database allows it): these checks
  * reject a mistake early, with its location; the read-only transaction is what enforces it.
  */
-import nodeSqlParser from 'node-sql-parser';
 import type { ConnectionClient } from './schema.js';
-
-const { Parser } = nodeSqlParser;
+import { sqlParser, type ParserDatabase } from './sql-parser.js';
 
 /**
  * Words that make a SELECT-shaped statement write or lock: a data-modifying WITH (INSERT/UPDATE/
@@ -35,7 +33,7 @@ const WRITING = new Set([
   'INTO',
 ]);
 const FIRST = new Set(['SELECT', 'WITH', 'VALUES', '(']);
-const PARSER_DATABASE: Partial<Record<ConnectionClient, string>> = {
+const PARSER_DATABASE: Partial<Record<ConnectionClient, ParserDatabase>> = {
   postgres: 'postgresql',
   mysql: 'mariadb',
   sqlite: 'sqlite',
@@ -68,7 +66,7 @@ function parserProblem(sql: string, client?: ConnectionClient): string | undefin
   if (!database) return undefined;
   let ast: unknown;
   try {
-    ast = new Parser().astify(sql, { database });
+    ast = sqlParser(database).astify(sql, { database });
   } catch {
     return undefined; // syntax the parser lacks: the lexer's check above stands
   }

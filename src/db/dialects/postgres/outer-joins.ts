@@ -13,10 +13,8 @@
  * counts under its name and alias (the parser reads `ONLY t` as the table "ONLY" aliased t), and
  * names are compared case-insensitively, whatever their schema.
  */
-import nodeSqlParser from 'node-sql-parser';
+import { sqlParser } from '../../../config/sql-parser.js';
 import { words } from '../../../config/statement-check.js';
-
-const { Parser } = nodeSqlParser;
 
 /** The few AST members walked here (node-sql-parser's own types are loose). */
 interface SelectNode {
@@ -48,7 +46,7 @@ interface Walk {
 export function outerJoinedTables(sql: string): Set<string> | undefined {
   let ast: unknown;
   try {
-    ast = new Parser().astify(sql, { database: 'postgresql' });
+    ast = sqlParser('postgresql').astify(sql, { database: 'postgresql' });
   } catch {
     return undefined;
   }
