@@ -35,6 +35,18 @@ export interface ExtractFlags extends CommonFlags {
   format?: string[];
   dryRun?: boolean;
   fresh?: boolean;
+  /** Ad-hoc extraction (cli/adhoc-options.ts): a statement typed here, or a configured source narrowed. */
+  sql?: string;
+  connection?: string;
+  key?: string;
+  name?: string;
+  select?: string;
+  where?: string;
+  /** `--param name=value`, repeatable (default: none). */
+  param?: string[];
+  limit?: string;
+  output?: string;
+  stdout?: boolean;
 }
 
 /** Requested sources, in the order given; default: every enabled source. */

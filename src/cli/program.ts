@@ -11,6 +11,7 @@ import type { DemoFlags } from './commands/demo.js';
 import type { ValidateFlags } from './commands/validate.js';
 import type { RunFlags } from './commands/run.js';
 import type { ScheduleFlags } from './commands/schedule.js';
+import { adhocFlags, EXTRACT_HELP } from './adhoc-flags.js';
 
 export type Action = (run: () => Promise<number> | number) => Promise<void>;
 
@@ -20,11 +21,94 @@ Examples:
   $ moh-etl extract --sources attendances diagnoses --start-date 2025-01-01 --end-date 2025-01-31
   $ moh-etl extract --mode incremental          everything new since the last run
   $ moh-etl extract --sources patients --dry-run
+  $ moh-etl extract --sources patients --select sex,ethnicity --limit 10 --stdout   ad hoc, no state
   $ moh-etl check                               validate config/ and test every connection
   $ moh-etl status                              watermarks and recent runs
 
-Exit codes: 0 success, 1 run failure, 2 usage or configuration error, 3 critical validation failure.
+Exit codes: 0 success, 1 run failure, 2 usage or configuration error, 3 critical validation failure,
+130/143 stopped by SIGINT/SIGTERM.
 Docs: docs/QUICK_START.md, docs/DATA_EXTRACTION_GUIDE.md`;
+
+/** `--help` of each command: what it does beyond its flags, examples, and its exit codes. */
+const RUN_HELP = `
+Extract, validate (critical checks stop the run before anything is loaded), transform and load
+each source into data/processed/<source>; the watermark moves only once the rows are loaded.
+
+Examples:
+  $ moh-etl run                                  every enabled source, each in its configured mode
+  $ moh-etl run --sources attendances --mode refresh    replace the processed dataset
+  $ moh-etl run --job daily_incremental          a job of the schedules: section (what cron runs)
+  $ moh-etl run --skip validate --json | jq -c 'select(.type == "run-finished")'
+
+Exit codes: 0 success; 1 run failure (a source failed; it resumes next time); 2 usage or
+configuration error; 3 a critical validation check failed (nothing loaded, watermark kept);
+130/143 stopped by SIGINT/SIGTERM (committed parts are kept and resumed).`;
+const VALIDATE_HELP = `
+Runs the checks of validation.sources in the source databases (no extraction): the whole source,
+or the rows of a date range. Reports go to validation.report_dir.
+
+Examples:
+  $ moh-etl validate                             every source's checks
+  $ moh-etl validate --sources patients --json
+  $ moh-etl validate --sources attendances --start-date 2025-01-01 --end-date 2025-01-31
+
+Exit codes: 0 every check passed (warnings allowed); 1 an error-severity check failed, or a source
+could not be read; 2 usage or configuration error; 3 a critical check failed
+(validation.stop_on_critical).`;
+const SCHEDULE_HELP = `
+Each due job runs as its own process (moh-etl run --job NAME); a missed run is caught up once on
+start. SIGTERM/SIGINT stop the scheduler after asking running jobs to stop at a part boundary.
+
+Examples:
+  $ moh-etl schedule                             run the schedules until stopped (systemd, a container)
+  $ moh-etl schedule --list                      each job's next run times
+  $ moh-etl schedule --print systemd             timer and service units for systemd instead
+  $ moh-etl schedule --print crontab | crontab -
+
+Exit codes: 0 stopped by a signal, or listed/printed; 1 another scheduler holds this project's
+lock; 2 usage or configuration error.`;
+const STATUS_HELP = `
+Reads the state files and run records; connects to nothing and writes nothing.
+
+Examples:
+  $ moh-etl status
+  $ moh-etl status --json | jq '.sources[] | {source, watermark}'
+
+Exit codes: 0 shown; 2 usage or configuration error.`;
+const DEMO_HELP = `
+The demo database is SQLite (data/demo/moh_demo.sqlite) filled by the synthetic generator: the
+eight MOH tables, with late and updated rows like production. Every option is checked first.
+
+Examples:
+  $ moh-etl demo --run                           create it, then run the whole pipeline
+  $ moh-etl demo --advance-days 2 && moh-etl extract     two more days, then the increment
+  $ moh-etl demo --force --days 30 --scale 0.01  recreate it smaller
+  $ moh-etl demo --force --dirty-rate 0.01 --run         with defects for the checks to find
+
+Exit codes: 0 done; 1 the extraction or run that followed failed; 2 usage or configuration error
+(nothing changed); 3 a critical check failed in the run that followed.`;
+const CHECK_HELP = `
+Validates config/database.yml and config/queries.yml, opens every connection (server version,
+latency, a warning when the account can write), and probes every enabled source's template with
+a zero-row query against the columns the configuration names. Reads no rows; writes nothing.
+
+Examples:
+  $ moh-etl check
+  $ moh-etl check --config /etc/moh-etl/database.yml --json
+
+Exit codes: 0 all good; 1 a connection failed; 2 a configuration or template problem (all listed).`;
+const ALERT_TEST_HELP = `
+Examples:
+  $ moh-etl alert test                           every configured channel
+  $ moh-etl alert test --channel ops_slack
+
+Exit codes: 0 every channel took the message, 1 a channel failed, 2 no such channel.`;
+const GROUP_HELP = (name: string, example: string) => `
+Examples:
+  $ moh-etl ${name} --help
+  $ moh-etl ${example}
+
+Exit codes: 0 help shown; 2 no subcommand, or an unknown one; each subcommand's own are in its --help.`;
 
 function common(cmd: Command): Command {
   return cmd
@@ -72,8 +156,12 @@ export function buildProgram(action: Action, output: ProgramOutput): Command {
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', EXAMPLES);
 
-  extractionFlags(program.command('extract').description('extract sources to files under data/raw/'))
-    .option('--json', 'print the run summary as one JSON object on stdout')
+  adhocFlags(
+    extractionFlags(
+      program.command('extract').description('extract sources to files under data/raw/'),
+    ).option('--json', 'print the run summary as one JSON object on stdout'),
+  )
+    .addHelpText('after', EXTRACT_HELP)
     .action((flags: ExtractFlags) =>
       action(async () => (await import('./commands/extract.js')).extractCommand(flags)),
     );
@@ -93,6 +181,7 @@ export function buildProgram(action: Action, output: ProgramOutput): Command {
     .addOption(
       new Option('--scheduled-for <iso>', 'the time the job was due (set by the scheduler)').hideHelp(),
     )
+    .addHelpText('after', RUN_HELP)
     .action((flags: RunFlags) => action(async () => (await import('./commands/run.js')).runCommand(flags)));
 
   common(program.command('validate').description('run the data-quality checks alone'))
@@ -103,6 +192,7 @@ export function buildProgram(action: Action, output: ProgramOutput): Command {
       'last day, inclusive (default: today); without a range: the whole source',
     )
     .option('--json', 'print one JSON object on stdout')
+    .addHelpText('after', VALIDATE_HELP)
     .action((flags: ValidateFlags) =>
       action(async () => (await import('./commands/validate.js')).validateCommand(flags)),
     );
@@ -117,12 +207,14 @@ export function buildProgram(action: Action, output: ProgramOutput): Command {
     .option('--json', 'with --list: print the jobs as one JSON object')
     .option('--list', 'list the jobs and their next run times, then exit')
     .option('--print <format>', 'write the jobs for the system scheduler instead: systemd | crontab')
+    .addHelpText('after', SCHEDULE_HELP)
     .action((flags: ScheduleFlags) =>
       action(async () => (await import('./commands/schedule.js')).scheduleCommand(flags)),
     );
 
   common(program.command('status').description('each source’s watermark and last run, and recent runs'))
     .option('--json', 'print one JSON object on stdout')
+    .addHelpText('after', STATUS_HELP)
     .action((flags: CommonFlags) =>
       action(async () => (await import('./commands/status.js')).statusCommand(flags)),
     );
@@ -147,12 +239,14 @@ export function buildProgram(action: Action, output: ProgramOutput): Command {
     )
     .option('--seed <n>', 'random seed (default 42)')
     .option('--dirty-rate <r>', 'share of rows given a defect a validator must catch (default 0)')
+    .addHelpText('after', DEMO_HELP)
     .action((flags: DemoFlags) =>
       action(async () => (await import('./commands/demo.js')).demoCommand(flags)),
     );
 
   common(program.command('check').description('validate the configuration and test every connection'))
     .option('--json', 'print one JSON object on stdout')
+    .addHelpText('after', CHECK_HELP)
     .action((flags: CommonFlags) =>
       action(async () => (await import('./commands/check.js')).checkCommand(flags)),
     );
@@ -209,24 +303,25 @@ Examples:
 
 Exit codes: 0 listed (none is not an error), 2 usage or configuration error (an unknown source or
 run id).`;
-  const alert = program.command('alert').description('alert channels');
+  const alert = program
+    .command('alert')
+    .description('alert channels')
+    .addHelpText('after', GROUP_HELP('alert test', 'alert test --channel ops_email'));
   common(
     alert
       .command('test')
       .description('send a test message to every configured channel (or one), and say how it went'),
   )
     .option('--channel <name>', 'only this channel')
-    .addHelpText(
-      'after',
-      '\nExit codes: 0 every channel took the message, 1 a channel failed, 2 no such channel.',
-    )
+    .addHelpText('after', ALERT_TEST_HELP)
     .action((flags: CommonFlags & { channel?: string }) =>
       action(async () => (await import('./commands/alert.js')).alertTestCommand(flags)),
     );
 
   const state = program
     .command('state')
-    .description('show, set or reset extraction state (watermarks), like Meltano’s state commands');
+    .description('show, set or reset extraction state (watermarks), like Meltano’s state commands')
+    .addHelpText('after', GROUP_HELP('state show', 'state reset attendances --yes'));
   common(
     state
       .command('show')

@@ -18,6 +18,10 @@ import { writerFor } from '../../write/registry.js';
 import type { WriterSpec } from '../../write/writer.js';
 import { asUserError } from '../../pipeline/failure.js';
 import { formatCount, shownPath, type Out } from '../print.js';
+import type { AdhocRequest } from '../../pipeline/adhoc.js';
+import type { OutputTarget } from '../../pipeline/adhoc-output.js';
+import type { AdhocPlan } from '../../pipeline/adhoc-plan.js';
+import { oneStatementQuery } from '../../pipeline/adhoc-run.js';
 
 export interface DryRunRequest {
   sources: string[];
@@ -110,4 +114,52 @@ async function dryRunSource(
   );
   for (const spec of specs) out(`-- output: ${shownPath(path.join(dir, partFileName(0, spec.extension)))}`);
   out('');
+}
+
+/**
+ * The dry run of an ad-hoc extraction: the first statement with its `?` placeholders and the values
+ * bound to them (never spliced), a COUNT of the rows it would read, and where they would go.
+ */
+export async function adhocDryRun(
+  loaded: LoadedConfig,
+  { conn, plan, notes }: AdhocPlan,
+  req: AdhocRequest,
+  target: OutputTarget,
+  out: Out,
+): Promise<number> {
+  const first = plan.orderColumns.length
+    ? batchQuery(conn.dialect, plan, undefined)
+    : oneStatementQuery(plan, conn.dialect, req.limit!);
+  const count = countQuery(conn.dialect, plan);
+  const counted = Number((await conn.dialect.query(conn.knex, count.sql, count.bindings)).rows[0]?.[0] ?? 0);
+  const what = req.source ? `source ${req.source}` : '--sql';
+  const read = plan.range ? `date range ${plan.range.start} to ${plan.range.end}` : 'read in full';
+  out(
+    `-- ${req.name} (ad hoc: ${what}; connection ${conn.name}, ${conn.dialect.name}; ${read}; no state is read or written)`,
+  );
+  for (const n of notes) out(`-- note: ${n}`);
+  out(first.sql.trim());
+  out(
+    `-- bindings: ${JSON.stringify(first.bindings, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`,
+  );
+  const shown = req.limit === undefined ? counted : Math.min(counted, req.limit);
+  out(
+    `-- rows to read (COUNT now${req.limit === undefined ? '' : `, at most --limit ${formatCount(req.limit)}`}): ${formatCount(shown)}`,
+  );
+  for (const line of outputLines(loaded, req, target)) out(`-- output: ${line}`);
+  out('');
+  out('Dry run: nothing was written.');
+  return ExitCode.Success;
+}
+
+function outputLines(loaded: LoadedConfig, req: AdhocRequest, target: OutputTarget): string[] {
+  if (target.kind === 'stdout') return ['standard output (CSV)'];
+  if (target.kind === 'file') return [shownPath(target.path)];
+  const dir = runDirectory(
+    target.directory,
+    req.name,
+    todayIn(loaded.config.extraction.timezone),
+    '<run_id>',
+  );
+  return target.formats.map((f) => shownPath(path.join(dir, partFileName(0, writerFor(f).extension))));
 }

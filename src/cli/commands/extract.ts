@@ -7,10 +7,13 @@ import { withSession } from '../session.js';
 import { resolveFormats, resolveMode, resolveRange, resolveSources, type ExtractFlags } from '../options.js';
 import { formatCount, formatDuration, shownPath, stdout, table, type Out } from '../print.js';
 import { dryRun } from './dry-run.js';
+import { isAdhoc } from '../adhoc-options.js';
 import { interruptedExitCode, stopSignal } from '../signals.js';
 
 /** `moh-etl extract`: extract the requested sources to files under output.directory. */
 export async function extractCommand(flags: ExtractFlags, out: Out = stdout): Promise<number> {
+  // A statement typed here, or one source narrowed: extracted once, no state (cli/adhoc-command.ts).
+  if (isAdhoc(flags)) return (await import('../adhoc-command.js')).adhocExtractCommand(flags, { out });
   const loaded = loadContext(flags);
   const sources = resolveSources(loaded, flags.sources);
   const range = resolveRange(flags, loaded.config.extraction.timezone);
