@@ -106,6 +106,23 @@ export class SourceBusy extends MohEtlError {
   readonly exitCode = ExitCode.RunFailure;
 }
 
+/**
+ * A connection's database driver is not installed: the SQL Server, Oracle and MySQL drivers are
+ * optional peer dependencies. A setup problem like a configuration mistake (exit 2): nothing ran,
+ * and running again cannot help until the package named in the hint is installed.
+ */
+export class DriverMissing extends MohEtlError {
+  readonly code = 'DRIVER_MISSING';
+  readonly exitCode = ExitCode.UsageError;
+  /** The npm package that is missing, e.g. `tedious`. */
+  readonly driver: string;
+
+  constructor(message: string, driver: string, options: MohEtlErrorOptions = {}) {
+    super(message, options);
+    this.driver = driver;
+  }
+}
+
 /** A critical data-quality check failed; the pipeline stopped before loading. */
 export class ValidationFailed extends MohEtlError {
   readonly code = 'VALIDATION_FAILED';

@@ -9,14 +9,15 @@
  */
 import path from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
-import type { ExtractionMode, OutputFormat } from '../config/schema.js';
+import { EXTRACTION_MODES, type ExtractionMode, type OutputFormat } from '../config/schema.js';
 import { ConnectionSet } from '../db/connection.js';
+import { requireDrivers } from '../db/drivers.js';
 import { ExitCode, UsageError } from '../errors.js';
 import type { DateRange } from '../extract/date-range.js';
 import { StateStore } from '../extract/state.js';
 import { openDatasetStore } from '../load/index.js';
 import type { EventListener, PipelineEvent } from '../observe/events.js';
-import { silentLogger, type Logger } from '../observe/logger.js';
+import { closeLogger, createLogger, rotationFromConfig, type Logger } from '../observe/logger.js';
 import { writeReports } from '../validate/report/files.js';
 import type { SourceReport } from '../validate/result.js';
 import { checkRequest, runStatus } from './extract-step.js';
@@ -47,21 +48,56 @@ export interface PipelineOptions {
   runId?: string;
   trigger?: RunRecord['trigger'];
   job?: string;
-  /** Where log lines go (default: nowhere; the CLI passes its file and console logger). */
+  /**
+   * Where log lines go. Default: the configuration's `logging:` files and console level, as the
+   * CLI logs (opened for the run and closed when it ends); a logger passed here stays the caller's.
+   */
   log?: Logger;
 }
 
-/** Run the pipeline; resolves with the run record (also written to results/runs/<run_id>.json). */
-export async function runPipeline(loaded: LoadedConfig, options: PipelineOptions = {}): Promise<RunRecord> {
-  const { config, root } = loaded;
+/** A library call: the configuration (from `defineConfig` or `loadConfig`) and the run's options. */
+export interface PipelineRequest extends PipelineOptions {
+  config: LoadedConfig;
+}
+
+/**
+ * Run the pipeline; resolves with the run record (also written to results/runs/<run_id>.json).
+ * Library callers pass `{ config, sources, mode, phases, signal, onEvent }`; the CLI passes the
+ * loaded config and its options apart. Requests are checked as the CLI checks its flags: unknown
+ * sources, phases, modes or formats and missing drivers throw typed errors before anything runs.
+ */
+export function runPipeline(request: PipelineRequest): Promise<RunRecord>;
+export function runPipeline(loaded: LoadedConfig, options?: PipelineOptions): Promise<RunRecord>;
+export async function runPipeline(
+  first: LoadedConfig | PipelineRequest,
+  second: PipelineOptions = {},
+): Promise<RunRecord> {
+  const [loaded, options] = isLoadedConfig(first) ? [first, second] : fromRequest(first);
+  checkOptions(options);
+  const { config } = loaded;
   const sources = options.sources ?? Object.keys(config.sources).filter((s) => config.sources[s]!.enabled);
   checkRequest(loaded, { sources, formats: options.formats });
-  const phases = options.phases ?? selectPhases();
-  if (!phases.includes('extract')) throw new UsageError('every run extracts');
+  const phases = selectPhases(options.phases);
   if (phases.includes('transform')) checkPseudonymKeys(loaded, sources);
+  requireDrivers(config, sources);
+  const log = options.log ?? configuredLog(loaded);
+  try {
+    return await run(loaded, options, sources, phases, log);
+  } finally {
+    if (!options.log) await closeLogger(log);
+  }
+}
+
+async function run(
+  loaded: LoadedConfig,
+  options: PipelineOptions,
+  sources: string[],
+  phases: Phase[],
+  log: Logger,
+): Promise<RunRecord> {
+  const { config, root } = loaded;
   const runId = options.runId ?? newRunId();
   const started = new Date();
-  const log = options.log ?? silentLogger();
   const emit = emitter(runId, options.onEvent, log);
   emit({
     type: 'run-started',
@@ -112,6 +148,43 @@ export async function runPipeline(loaded: LoadedConfig, options: PipelineOptions
   log[level]({ run_id: runId, status: record.status, exit_code: record.exit_code }, `run ${record.status}`);
   emit({ type: 'run-finished', record, file });
   return record;
+}
+
+function isLoadedConfig(value: LoadedConfig | PipelineRequest): value is LoadedConfig {
+  return typeof (value as Partial<LoadedConfig>).root === 'string' && 'queries' in value;
+}
+
+function fromRequest(request: PipelineRequest): [LoadedConfig, PipelineOptions] {
+  const { config, ...options } = request;
+  // A JavaScript caller may hand over the raw object: say what to pass rather than fail on it later.
+  if (!config || !isLoadedConfig(config))
+    throw new UsageError('runPipeline: config is not a loaded configuration', {
+      hint: 'pass config: defineConfig({ connections, sources, … }) or config: loadConfig()',
+    });
+  return [config, options];
+}
+
+/** What TypeScript would refuse, checked for JavaScript callers (the CLI has checked its flags). */
+function checkOptions(options: PipelineOptions): void {
+  const { sources, mode } = options;
+  if (sources !== undefined && (!Array.isArray(sources) || sources.some((s) => typeof s !== 'string')))
+    throw new UsageError('runPipeline: sources must be a list of source names');
+  if (sources?.length === 0)
+    throw new UsageError('runPipeline: sources is empty (leave it out to run every enabled source)');
+  const modes: readonly string[] = [...EXTRACTION_MODES, 'refresh'];
+  if (mode !== undefined && !modes.includes(mode))
+    throw new UsageError(`runPipeline: mode "${String(mode)}" is not a mode (modes: ${modes.join(', ')})`);
+}
+
+/** The CLI's logger for a caller that passed none: the configured files, console level and rotation. */
+function configuredLog(loaded: LoadedConfig): Logger {
+  const logging = loaded.config.logging;
+  return createLogger({
+    level: logging.level,
+    consoleLevel: logging.console_level,
+    directory: path.resolve(loaded.root, logging.directory),
+    rotation: rotationFromConfig(logging),
+  });
 }
 
 function finishRecord(

@@ -5,12 +5,16 @@
  * so the session TimeZone never changes their meaning.
  */
 import { finished } from 'node:stream/promises';
-import type { Submittable } from 'pg';
 import copyStreams from 'pg-copy-streams';
 import type { CellValue } from '../schema/column-types.js';
 import type { SynthChunk } from './generator.js';
 import { BusyClock, SerialQueue, type DemoStore } from './store.js';
 import { SOURCE_TABLES, TABLES, type SourceTable } from './tables.js';
+
+/** A query object pg's `client.query` drives (its `Submittable`; here a COPY stream). */
+export interface PgSubmittable {
+  submit(connection: unknown): void;
+}
 
 /** The members of a node-postgres `Client` (or `PoolClient`) the loader calls. */
 export interface PgClientLike {
@@ -18,7 +22,7 @@ export interface PgClientLike {
     text: string,
     values?: unknown[],
   ): Promise<{ rows: Record<string, unknown>[]; rowCount: number | null }>;
-  query<T extends Submittable>(stream: T): T;
+  query<T extends PgSubmittable>(stream: T): T;
 }
 
 const SPECIAL = /[\\\t\n\r]/;

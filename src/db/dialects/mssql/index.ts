@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import type { Knex } from 'knex';
 import type * as Tedious from 'tedious';
 import type { ConnectionConfig } from '../../../config/schema.js';
@@ -13,6 +12,7 @@ import {
   type Dialect,
   type QueryResult,
 } from '../../dialect.js';
+import { loadDriver } from '../../drivers.js';
 import {
   convertingSql,
   LOCK_TIMEOUT_MS,
@@ -55,7 +55,7 @@ export function endEvenWhenClosed(conn: TediousConnection): void {
 }
 
 /** tedious, loaded on first use: most runs never talk to SQL Server and need not load it. */
-const loadTedious = (): TediousDriver => createRequire(import.meta.url)('tedious') as TediousDriver;
+const loadTedious = (): TediousDriver => loadDriver<TediousDriver>('mssql');
 
 /** The driver module knex created the connection with (knex sets `client.driver`). */
 function driverOf(knex: Knex): TediousDriver {

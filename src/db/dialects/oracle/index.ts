@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import type { Knex } from 'knex';
 import type { ConnectionConfig } from '../../../config/schema.js';
 import { parseDuration } from '../../../config/duration.js';
@@ -12,6 +11,7 @@ import {
   type Dialect,
   type QueryResult,
 } from '../../dialect.js';
+import { loadDriver } from '../../drivers.js';
 import {
   convertingSql,
   needsConversion,
@@ -48,7 +48,7 @@ export interface OracleRawConnection {
   callTimeout: number;
 }
 
-const loadOracledb = (): OracledbDriver => createRequire(import.meta.url)('oracledb') as OracledbDriver;
+const loadOracledb = (): OracledbDriver => loadDriver<OracledbDriver>('oracle');
 
 /** The driver module knex created the connection with (knex sets `client.driver`). */
 function driverOf(knex: Knex): OracledbDriver {
