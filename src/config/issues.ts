@@ -74,7 +74,11 @@ export function problemsFromZod(
           file: src.file,
           line: lineOf(src, path, true),
           path: formatPath(path),
-          message: `unknown key${didYouMean(key, allowed)}`,
+          // A key that other variants of a union take (a freshness check has no `severity`, its
+          // thresholds carry it): suggesting the key itself would help nobody.
+          message: allowed.includes(key)
+            ? `"${key}" does not apply here (other kinds of this entry take it)`
+            : `unknown key${didYouMean(key, allowed)}`,
         });
       }
       continue;

@@ -5,7 +5,7 @@
  * only once the last phase asked for has succeeded: a run stopped by a critical check, or killed
  * before its load, is read again by the next run instead of being skipped.
  */
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import type { ExtractionMode, OutputFormat } from '../config/schema.js';
@@ -98,6 +98,7 @@ async function underLock(ctx: PipelineContext, name: string): Promise<SourceResu
     };
   }
   try {
+    sweepLeftovers(ctx, name, log);
     const outcome = await extractPhase(ctx, name, mode, finish, log);
     const result = publicResult(outcome);
     if (outcome.status !== 'succeeded') {
@@ -107,6 +108,8 @@ async function underLock(ctx: PipelineContext, name: string): Promise<SourceResu
     }
     const verdict = await validatePhase(ctx, name, outcome, (p, r) => finish(p, r), log);
     if (verdict.stop) {
+      // These rows are read again next time: their staged copy has no use.
+      removeStaged(outcome);
       for (const p of ['transform', 'load'] as const)
         if (ctx.phases.has(p)) finish(p, skipped('a critical check failed: nothing was loaded'));
       return {
@@ -122,7 +125,11 @@ async function underLock(ctx: PipelineContext, name: string): Promise<SourceResu
     const loaded = ctx.phases.has('load')
       ? await loadPhase(ctx, name, outcome, (p, r) => finish(p, r), log)
       : undefined;
-    const failed = loaded?.error ? { status: 'failed' as const, error: loaded.error, hint: loaded.hint } : {};
+    const failed = loaded?.error
+      ? { status: 'failed' as const, error: loaded.error, hint: loaded.hint }
+      : verdict.problem
+        ? { status: 'failed' as const, ...verdict.problem }
+        : {};
     if (loaded && !loaded.loaded) return { ...result, ...failed, phases, duration_ms: Date.now() - t0 };
     // The rows are where the run was asked to put them: the next increment may start after them.
     const delivery = { runId: ctx.runId, loaded: Boolean(loaded?.loaded) };
@@ -254,6 +261,40 @@ function publicResult(outcome: SourceOutcome & { stage?: SourceStage; failure?: 
     ...result
   } = outcome;
   return result;
+}
+
+/**
+ * What a killed process leaves of this source, removed under its lock: staging directories of runs
+ * that will never load (a run killed after its extraction, or stopped by a critical check, is read
+ * again by the next run under a new id; only an unfinished extraction's own directory is resumed),
+ * and state temp files of an interrupted atomic write.
+ */
+function sweepLeftovers(ctx: PipelineContext, name: string, log: Logger): void {
+  const state = ctx.store.read(name);
+  const keep = state.pending?.stage?.directory;
+  const staging = path.resolve(ctx.loaded.root, ctx.loaded.config.load.staging_directory, name);
+  const removed: string[] = [];
+  for (const entry of entries(staging)) {
+    const dir = path.join(staging, entry);
+    if (keep && path.resolve(keep) === dir) continue;
+    rmSync(dir, { recursive: true, force: true });
+    removed.push(dir);
+  }
+  const prefix = `.${name}.json.`;
+  for (const entry of entries(ctx.store.directory))
+    if (entry.startsWith(prefix) && entry.endsWith('.tmp')) {
+      rmSync(path.join(ctx.store.directory, entry), { force: true });
+      removed.push(entry);
+    }
+  if (removed.length) log.info({ removed }, 'removed what an interrupted run left behind');
+}
+
+function entries(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }
 
 /** Staged files are transient: once loaded, the processed dataset holds their rows. */

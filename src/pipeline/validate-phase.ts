@@ -21,6 +21,12 @@ export interface Verdict {
   /** Why the source stops here (a critical check failed), or undefined to go on. */
   stop?: string;
   hint?: string;
+  /**
+   * An error-severity check failed (or the checks could not run): the source goes on — its rows are
+   * loaded and its watermark moves — but it ends failed with this error (exit 1, alerted), as a
+   * failed dataset check does.
+   */
+  problem?: { error: string; hint: string };
 }
 
 export async function validatePhase(
@@ -70,7 +76,7 @@ export async function validatePhase(
       ...(report.error ? { error: report.error } : {}),
     }),
   );
-  if (!stop) return {};
+  if (!stop) return failed ? { problem: incrementProblem(report, name) } : {};
   const first = critical[0]!;
   log.error(
     { check: first.id, failed: first.observed.failed },
@@ -79,6 +85,17 @@ export async function validatePhase(
   return {
     stop: `critical check ${first.id} failed on source "${name}": ${first.observed.failed} failing of ${first.observed.rows} rows — ${first.message}${critical.length > 1 ? ` (and ${critical.length - 1} more)` : ''}`,
     hint: 'nothing was loaded to data/processed and the watermark did not move: fix the data (or the check) and run again; see the validation report',
+  };
+}
+
+function incrementProblem(report: SourceReport, name: string): { error: string; hint: string } {
+  const failing = report.checks.filter((c) => impactOf(c) === 'error' || impactOf(c) === 'critical');
+  const first = failing[0];
+  return {
+    error: first
+      ? `${impactOf(first)} check ${first.id} failed on source "${name}": ${first.observed.failed} failing of ${first.observed.rows} rows — ${first.message}${failing.length > 1 ? ` (and ${failing.length - 1} more)` : ''}`
+      : `the checks of "${name}" could not run: ${report.error ?? 'unknown error'}`,
+    hint: 'only a critical check holds rows back: this increment went on to its next phases; see the validation report',
   };
 }
 

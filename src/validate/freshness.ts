@@ -94,7 +94,12 @@ export function freshnessResult(p: CheckPlan, input: FreshnessInput): CheckResul
   const status = crossed ? statusAt(crossed.severity) : 'pass';
   const ageHours = Math.round(ageMs / 36_000) / 100;
   const shown = input.masked ? MASK : latest;
-  const age = ageMs < 0 ? `${describeAge(-ageHours)} in the future` : `${describeAge(ageHours)} old`;
+  // The age of a masked value is the value (a date of birth to the day): it is not shown either.
+  const age = input.masked
+    ? 'age not shown (masked column)'
+    : ageMs < 0
+      ? `${describeAge(-ageHours)} in the future`
+      : `${describeAge(ageHours)} old`;
   return {
     ...base,
     severity: crossed?.severity ?? p.severity,
@@ -104,7 +109,7 @@ export function freshnessResult(p: CheckPlan, input: FreshnessInput): CheckResul
       rows: input.rows,
       percent: 0,
       value: shown,
-      age_hours: ageHours,
+      ...(input.masked ? {} : { age_hours: ageHours }),
     },
     message: `newest ${column} in ${input.where} is ${shown}, ${age}${crossed ? `: older than ${crossed.key} ${crossed.text}` : ''} (${limits})`,
   };

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/config-fixture.js';
 import { tempDir, type TempDir } from '../helpers/databases.js';
+import type { RunRecord } from '../../src/pipeline/summary.js';
 import type { SourceReport } from '../../src/validate/result.js';
 
 let dir: TempDir | undefined;
@@ -61,5 +62,16 @@ describe('quiet nights with the shipped config', () => {
       status: 'fail',
       severity: 'error',
     });
+    // Recorded as the exit code says: the run and the source failed, the check named (and alerted).
+    const runs = path.join(root, 'results/runs');
+    const newest = readdirSync(runs)
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+      .at(-1)!;
+    const record = JSON.parse(readFileSync(path.join(runs, newest), 'utf8')) as RunRecord;
+    expect([record.status, record.exit_code]).toEqual(['failed', 1]);
+    const source = record.sources.find((r) => r.source === 'attendances')!;
+    expect(source.status).toBe('failed');
+    expect(source.error).toMatch(/^error check freshness\(updated_at\) failed on source "attendances"/);
   });
 });

@@ -208,6 +208,27 @@ schedules:
 });
 
 describe('did-you-mean and every problem at once', () => {
+  it('says a key of another kind of check does not apply, instead of suggesting the key itself', () => {
+    const fx = configFixture();
+    try {
+      const line = '- { check: freshness, column: updated_at, warn_after: 10d, error_after: 30d }';
+      const db = readFileSync(fx.configPath, 'utf8');
+      expect(db).toContain(line);
+      fx.write('database.yml', db.replace(line, line.replace(' }', ', severity: error }')));
+      let error: unknown;
+      try {
+        loadConfig({ root: fx.root, env: {} });
+      } catch (e) {
+        error = e;
+      }
+      const problems = (error as ConfigError).problems.map((p) => p.message);
+      expect(problems).toContain('"severity" does not apply here (other kinds of this entry take it)');
+      expect(problems.join('\n')).not.toContain('did you mean "severity"');
+    } finally {
+      fx.cleanup();
+    }
+  });
+
   it('suggests the key meant, and still runs the cross-file rules when the only problems are typos', () => {
     const fx = configFixture();
     try {
