@@ -263,6 +263,15 @@ export const validationSchema = z.strictObject({
     .default('results/metrics')
     .meta({ description: 'Per-run metrics (JSON lines) for anomaly checks.' }),
   sample_rows: z.int().min(0).max(1000).default(20).meta({ description: 'Failing rows kept per check.' }),
+  dataset_scan: z
+    .enum(['changed', 'full'])
+    .default('changed')
+    .meta({
+      description:
+        'Dataset-scope checks after an incremental merge: "changed" checks the rows the load wrote (and, ' +
+        'for unique, every row sharing their values) — what a merge can break; "full" rescans the whole ' +
+        'dataset every time. A first load and a refresh are always checked in full. Default changed.',
+    }),
   timezone: z
     .string()
     .refine(isTimeZone, { error: 'expected an IANA time zone such as "Asia/Singapore"' })

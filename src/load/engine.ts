@@ -4,7 +4,7 @@
  * @duckdb/node-api the store needs is declared here (`Engine`), so the rest of src/load/ speaks SQL
  * text and plain values, never DuckDB's types.
  */
-import { DuckDBInstance } from '@duckdb/node-api';
+import { duckdbModule } from '../db/dialects/duckdb/module.js';
 import { engineFailure } from './engine-errors.js';
 
 export interface EngineSettings {
@@ -26,6 +26,7 @@ export interface Engine {
 }
 
 export async function openEngine(settings: EngineSettings): Promise<Engine> {
+  const { DuckDBInstance } = await duckdbModule();
   const instance = await DuckDBInstance.create(':memory:', {
     memory_limit: settings.memoryLimit,
     threads: String(settings.threads),

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import { OUTPUT_FORMATS, type ExtractionMode, type OutputFormat } from '../config/schema.js';
 import { ConnectionSet } from '../db/connection.js';
+import { requireDrivers } from '../db/drivers.js';
 import { UsageError } from '../errors.js';
 import type { DateRange } from '../extract/date-range.js';
 import { StateStore } from '../extract/state.js';
@@ -16,10 +17,12 @@ import type { RowBatch } from '../schema/column-types.js';
 import { writerFor } from '../write/registry.js';
 import { newRunId } from './run-id.js';
 import { extractWithAttempts } from './source-attempts.js';
+import { concurrencyFor, runInOrder } from './source-order.js';
 import { RECORD_VERSION, type RunSummary, type SourceResult } from './summary.js';
 
 export interface ExtractOptions {
-  sources: string[];
+  /** Default: every enabled source. */
+  sources?: string[];
   /** Overrides each source's configured mode. */
   mode?: ExtractionMode;
   range?: DateRange;
@@ -50,7 +53,9 @@ export async function runExtract(
   log: Logger,
 ): Promise<RunSummary> {
   const { config, root } = loaded;
-  checkRequest(loaded, options);
+  const sources = options.sources ?? Object.keys(config.sources).filter((s) => config.sources[s]!.enabled);
+  options = { ...options, sources };
+  checkRequest(loaded, { sources, formats: options.formats });
   const runId = options.runId ?? newRunId();
   const started = new Date();
   const connections = new ConnectionSet(config.connections, root, {
@@ -58,10 +63,9 @@ export async function runExtract(
     debug: (m) => log.debug(m),
   });
   const store = new StateStore(path.resolve(root, config.extraction.state_dir));
-  const results: SourceResult[] = [];
+  let results: SourceResult[] = [];
   try {
-    for (const name of options.sources) {
-      if (options.signal?.aborted) break;
+    const one = async (name: string): Promise<SourceResult> => {
       const source = config.sources[name]!;
       const outcome = await extractWithAttempts(
         loaded,
@@ -90,9 +94,11 @@ export async function runExtract(
         high_water: _h,
         ...result
       } = outcome;
-      results.push(result);
       options.onSource?.(result);
-    }
+      return result;
+    };
+    const stopped = () => options.signal?.aborted === true;
+    results = await runInOrder(sources, new Map(), concurrencyFor(config, sources), stopped, one);
   } finally {
     await connections.closeAll();
   }
@@ -122,9 +128,12 @@ export function runStatus(results: readonly SourceResult[], signal?: AbortSignal
  */
 export function checkRequest(
   loaded: LoadedConfig,
-  options: Pick<ExtractOptions, 'sources' | 'formats'>,
+  options: { sources: readonly string[]; formats?: OutputFormat[] },
 ): void {
   const known = Object.keys(loaded.config.sources);
+  const list: unknown = options.sources;
+  if (!Array.isArray(list))
+    throw new UsageError(`sources must be a list of source names (valid: ${known.join(', ')})`);
   const unknown = options.sources.filter((s) => !Object.hasOwn(loaded.config.sources, s));
   if (unknown.length > 0)
     throw new UsageError(
@@ -136,4 +145,6 @@ export function checkRequest(
       hint: `choose at least one of ${OUTPUT_FORMATS.join(', ')}`,
     });
   for (const f of formats) writerFor(f);
+  // A driver that is not installed is a setup problem found before anything runs (exit 2).
+  requireDrivers(loaded.config, options.sources);
 }

@@ -7,6 +7,7 @@
 import type { LoadResult } from '../load/index.js';
 import type { Logger } from '../observe/logger.js';
 import type { SourceReport } from '../validate/result.js';
+import { writtenRows } from '../validate/changed-scan.js';
 import { impactOf } from '../validate/threshold.js';
 import type { SourceOutcome } from './extract-source.js';
 import { describeFailure } from './failure.js';
@@ -57,7 +58,11 @@ export async function loadPhase(
     finish('load', clock.done({ status: 'failed', rows_in: rowsIn, rows_out: 0, error: failure.message }));
     return { loaded: false, error: failure.message, hint: failure.hint };
   }
-  const report = await validateLoadedDataset(ctx, name, log);
+  // A merge into an existing dataset is checked where it can have broken something (changed-scan.ts).
+  const merged =
+    kind === 'merge' && (result ? result.rows_before > 0 : ctx.datasets!.current(name) !== undefined);
+  const changed = merged ? writtenRows(files) : undefined;
+  const report = await validateLoadedDataset(ctx, name, log, changed);
   const problem = datasetProblem(report, name);
   finish('load', clock.done({ ...loadRecord(ctx, name, result), ...datasetVerdict(report, problem) }));
   return { loaded: true, ...problem };

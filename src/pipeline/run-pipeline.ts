@@ -8,6 +8,7 @@
  * failed); 130/143 when interrupted; 0 otherwise — an empty increment is a success.
  */
 import path from 'node:path';
+import pLimit from 'p-limit';
 import type { LoadedConfig } from '../config/load.js';
 import { EXTRACTION_MODES, type ExtractionMode, type OutputFormat } from '../config/schema.js';
 import { ConnectionSet } from '../db/connection.js';
@@ -22,6 +23,7 @@ import { writeReports } from '../validate/report/files.js';
 import type { SourceReport } from '../validate/result.js';
 import { checkRequest, runStatus } from './extract-step.js';
 import { selectPhases } from './phases.js';
+import { concurrencyFor, runInOrder, sourceDependencies } from './source-order.js';
 import { ExtractPassChecks } from './row-checks.js';
 import { newRunId } from './run-id.js';
 import { runSourcePipeline, type PipelineContext, type SourceEvent } from './source-pipeline.js';
@@ -129,16 +131,23 @@ async function run(
     rowChecks: new ExtractPassChecks(loaded, started),
     log,
     emit: (e: SourceEvent) => emit(e),
+    // Loads use the embedded engine and its memory limit: one at a time, whatever else runs.
+    loads: pLimit(1),
     reports: [],
   };
-  const results: SourceResult[] = [];
+  let results: SourceResult[] = [];
   try {
-    for (const name of sources) {
-      if (options.signal?.aborted) break;
-      const result = await runSourcePipeline(ctx, name);
-      results.push(result);
-      emit({ type: 'source-finished', result });
-    }
+    results = await runInOrder(
+      sources,
+      sourceDependencies(config, sources),
+      concurrencyFor(config, sources),
+      () => options.signal?.aborted === true,
+      async (name) => {
+        const result = await runSourcePipeline(ctx, name);
+        emit({ type: 'source-finished', result });
+        return result;
+      },
+    );
   } finally {
     await connections.closeAll();
   }
@@ -195,6 +204,10 @@ function finishRecord(
   started: Date,
   phases: Phase[],
 ): RunRecord {
+  // Sources may finish in any order: the reports follow the run's order, increment before dataset.
+  const order = new Map(results.map((r, i) => [r.source, i]));
+  const rank = (r: SourceReport) => (order.get(r.source) ?? 0) * 2 + (r.scope.kind === 'dataset' ? 1 : 0);
+  ctx.reports.sort((a, b) => rank(a) - rank(b));
   const reports = writeRunReports(loaded, ctx.runId, ctx.reports);
   const finished = new Date();
   const status = runStatus(results, options.signal);

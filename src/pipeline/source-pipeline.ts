@@ -46,6 +46,8 @@ export interface PipelineContext {
   emit: (event: SourceEvent) => void;
   /** Validation reports of the run, written together at the end. */
   reports: SourceReport[];
+  /** Runs a source's load when the embedded engine is free (one load at a time). */
+  loads: <T>(load: () => Promise<T>) => Promise<T>;
 }
 
 /** The events a source's phases produce; the run adds run_id and time. */
@@ -123,7 +125,7 @@ async function underLock(ctx: PipelineContext, name: string): Promise<SourceResu
     }
     if (ctx.phases.has('transform')) finish('transform', transformRecord(outcome));
     const loaded = ctx.phases.has('load')
-      ? await loadPhase(ctx, name, outcome, (p, r) => finish(p, r), log)
+      ? await ctx.loads(() => loadPhase(ctx, name, outcome, (p, r) => finish(p, r), log))
       : undefined;
     const failed = loaded?.error
       ? { status: 'failed' as const, error: loaded.error, hint: loaded.hint }

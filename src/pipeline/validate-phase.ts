@@ -136,6 +136,7 @@ export async function validateLoadedDataset(
   ctx: PipelineContext,
   name: string,
   log: Logger,
+  changed?: string | null,
 ): Promise<SourceReport | undefined> {
   if (!ctx.datasets || checksAt(ctx.loaded.config.validation, name, 'dataset').length === 0) return undefined;
   const datasets = ctx.datasets;
@@ -149,6 +150,7 @@ export async function validateLoadedDataset(
     now: ctx.rowChecks.now,
     log: log.child({ step: 'validate', scope: 'dataset' }),
     ...(read ? { version: read.version } : {}),
+    ...(changed !== undefined && ctx.loaded.config.validation.dataset_scan === 'changed' ? { changed } : {}),
   });
   ctx.reports.push(report);
   return report;

@@ -4,6 +4,7 @@
  * thrown, so the caller prints the summary before it stops the pipeline (exit 3).
  */
 import path from 'node:path';
+import { UsageError } from '../errors.js';
 import type { LoadedConfig } from '../config/load.js';
 import { ConnectionSet } from '../db/connection.js';
 import type { Logger } from '../observe/logger.js';
@@ -50,6 +51,11 @@ export async function runValidate(
   log: Logger,
 ): Promise<ValidationRun> {
   const { config, root } = loaded;
+  const unknown = options.sources.filter((s) => !Object.hasOwn(config.sources, s));
+  if (unknown.length > 0)
+    throw new UsageError(
+      `unknown source ${unknown.map((u) => `"${u}"`).join(', ')} (valid: ${Object.keys(config.sources).join(', ')})`,
+    );
   const runId = options.runId ?? newRunId();
   const now = options.now ?? new Date();
   const connections = new ConnectionSet(config.connections, root, {

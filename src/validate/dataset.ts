@@ -19,6 +19,7 @@ import { checksAt, compileChecks, type CheckPlan, type CompileTarget } from './c
 import { errored, skipped } from './evaluate.js';
 import { runFreshness } from './freshness.js';
 import { MetricsStore, metricsEntry } from './history.js';
+import { countRows, datasetScan } from './changed-scan.js';
 import { maskedColumns, masker } from './mask.js';
 import { REPORT_VERSION, type CheckResult, type ScopeDescription, type SourceReport } from './result.js';
 import { rowCountResults } from './row-count.js';
@@ -43,6 +44,13 @@ export interface DatasetValidation {
   log: Logger;
   /** The version checked, shown in the report. */
   version?: string;
+  /**
+   * The rows this load wrote (an incremental merge into an existing dataset), as a DuckDB table
+   * expression holding the primary key: the row checks, references and unique then look only at
+   * what the merge can have broken (changed-scan.ts); null: it wrote nothing. Undefined: the whole
+   * dataset.
+   */
+  changed?: string | null;
 }
 
 /** The message of every dataset check of a source that has not been loaded yet. */
@@ -104,17 +112,22 @@ async function checkDataset(
   const { config } = v.loaded;
   const source = config.sources[v.name]!;
   const settings = config.validation;
-  const rows: SqlFragment = { sql: `SELECT * FROM ${datasetSql}`, bindings: [] };
-  const { columns } = await db.query(db.dialect.limitRows(rows.sql, 0), []);
+  const all: SqlFragment = { sql: `SELECT * FROM ${datasetSql}`, bindings: [] };
+  const { columns } = await db.query(db.dialect.limitRows(all.sql, 0), []);
   const names = columns.map((c) => c.name);
   const plans = compileChecks(checks, columns, DATASET_TARGET);
+  const scan = datasetScan(datasetSql, v.changed, source.primary_key, names);
+  const rows = scan.rows;
   const ctx = {
     dialect: db.dialect,
     columns,
     now: v.now,
     timeZone: settings.timezone ?? config.extraction.timezone,
   };
-  const counts = await aggregateScan(db, rows, plans, ctx);
+  const scanned = await aggregateScan(db, rows, plans, ctx);
+  // Row counts (row_count, the metrics history) are always the whole dataset's.
+  const total = scan.changed ? await countRows(db, all) : scanned.rows;
+  const counts = { ...scanned, rows: total };
   const masked = maskedColumns(settings.mask_columns, source.pii_columns, names);
   const store = new MetricsStore(path.resolve(v.loaded.root, settings.metrics_dir));
   const history = store.read(v.name);
@@ -133,15 +146,20 @@ async function checkDataset(
     else if (p.kind === 'row_count')
       results.push(...rowCountResults(p, counts.rows, undefined, history, 'dataset'));
     else if (p.kind === 'freshness')
-      results.push(await freshness(v, db, rows, p, columns, counts.rows, masked));
-    else results.push(await setCheckResult(target, p, counts));
+      results.push(await freshness(v, db, all, p, columns, counts.rows, masked));
+    else if (p.kind === 'unique')
+      results.push(await setCheckResult({ ...target, rows: scan.sharing(p.columns) }, p, scanned));
+    else results.push(await setCheckResult(target, p, scanned));
   }
   const days =
     source.date_column && names.includes(source.date_column)
       ? await dayCounts(db, rows, source.date_column)
       : [];
   store.append(metricsEntry(v, 'dataset', counts, false));
-  const description = `the processed dataset${v.version ? ` (version ${v.version})` : ''}`;
+  const version = v.version ? ` (version ${v.version})` : '';
+  const description = scan.changed
+    ? `the processed dataset${version}: the ${scanned.rows} rows this load wrote (unique: every row sharing their values); row counts over all ${total}`
+    : `the processed dataset${version}`;
   return { ...report(v, t0, counts.rows, results, { description }), days };
 }
 

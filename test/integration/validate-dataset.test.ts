@@ -14,6 +14,7 @@ import type { OutputConfig } from '../../src/config/schema.js';
 import { datasetGlob, openDatasetStore, type DatasetStore } from '../../src/load/index.js';
 import { silentLogger } from '../../src/observe/logger.js';
 import { t, type ColumnSpec, type Row } from '../../src/schema/column-types.js';
+import { writtenRows } from '../../src/validate/changed-scan.js';
 import { validateDataset, type DatasetValidation } from '../../src/validate/dataset.js';
 import { summaryLines } from '../../src/validate/report/console.js';
 import { writeReports } from '../../src/validate/report/files.js';
@@ -299,5 +300,78 @@ describe('validation scopes: the processed dataset (DuckDB over Parquet)', () =>
     expect(summaryLines([dataset])[0]).toMatch(
       /^visits \(dataset\)\s+ERROR\s+5 rows, 14 checks: 7 passed, 0 warned, 6 failed, 1 skipped/,
     );
+  });
+  it('after a merge, checks the rows it wrote (and, for unique, every row sharing their values)', async () => {
+    // Row 6 repeats row 5's NRIC; row 7 names an unknown clinic. Rows 1–4 keep their old failures.
+    const increment: Row[] = [
+      [
+        '6',
+        'A',
+        'T1111111C',
+        'open',
+        '2025-01-10',
+        '2025-01-10T08:00:00.000000',
+        '2025-01-10T00:00:00.000000Z',
+        '5.00',
+      ],
+      [
+        '7',
+        'Q',
+        'G2222222D',
+        'open',
+        '2025-01-10',
+        '2025-01-10T09:00:00.000000',
+        '2025-01-10T01:00:00.000000Z',
+        '7.00',
+      ],
+    ];
+    const file = path.join(dir.path, 'staged', 'visits-merge', 'part-00000.parquet');
+    mkdirSync(path.dirname(file), { recursive: true });
+    const writer = await parquetWriterSpec({ thread: false }).open(file, VISITS, output);
+    await writer.write({ columns: VISITS, rows: increment });
+    await writer.commit();
+    await store.merge({
+      source: 'visits',
+      runs: [{ run_id: 'run-merge', files: [file] }],
+      columns: VISITS,
+      key_columns: ['id'],
+      cursor_column: 'updated_at',
+      high_water: null,
+    });
+    const failures = (r: SourceReport) =>
+      Object.fromEntries(
+        ['unique(nric)', 'references(clinic)', 'not_null(status)', 'range(fee)', 'row_count'].map((id) => [
+          id,
+          byId(r).get(id)!.observed.failed,
+        ]),
+      );
+    const changed = await validateDataset({ ...request('visits'), changed: writtenRows([file]) });
+    expect(failures(changed)).toEqual({
+      'unique(nric)': 1,
+      'references(clinic)': 1,
+      'not_null(status)': 0,
+      'range(fee)': 0,
+      row_count: 0,
+    });
+    expect(changed.rows).toBe(7);
+    expect(changed.scope.description).toMatch(/the 2 rows this load wrote .* row counts over all 7$/);
+    const full = await validateDataset(request('visits'));
+    expect(failures(full)).toEqual({
+      'unique(nric)': 2,
+      'references(clinic)': 2,
+      'not_null(status)': 1,
+      'range(fee)': 1,
+      row_count: 0,
+    });
+    // Nothing written: nothing a merge can have broken, row counts still over everything.
+    const quiet = await validateDataset({ ...request('visits'), changed: writtenRows([]) });
+    expect(failures(quiet)).toEqual({
+      'unique(nric)': 0,
+      'references(clinic)': 0,
+      'not_null(status)': 0,
+      'range(fee)': 0,
+      row_count: 0,
+    });
+    expect(quiet.rows).toBe(7);
   });
 });

@@ -13,7 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineConfig, type ConfigInput } from '../../../src/config/define.js';
 import { UsageError } from '../../../src/errors.js';
 import type { PipelineEvent } from '../../../src/observe/events.js';
-import { createLogger } from '../../../src/observe/logger.js';
+import { createLogger, silentLogger } from '../../../src/observe/logger.js';
+import { runExtract } from '../../../src/pipeline/extract-step.js';
+import { runValidate } from '../../../src/pipeline/validate-step.js';
 import { runPipeline, type PipelineOptions } from '../../../src/pipeline/run-pipeline.js';
 import { createDemoDatabase } from '../../../src/synth/index.js';
 
@@ -148,5 +150,26 @@ describe('runPipeline({ config, … })', () => {
     const run = runPipeline({ config: raw } as unknown as Parameters<typeof runPipeline>[0]);
     await expect(run).rejects.toThrow(UsageError);
     await expect(run).rejects.toMatchObject({ hint: expect.stringContaining('defineConfig') as unknown });
+  });
+});
+
+describe('runExtract and runValidate from a library', () => {
+  it('runExtract defaults to every enabled source', async () => {
+    const { config } = project('extract-all');
+    const summary = await runExtract(config, { mode: 'full' }, silentLogger());
+    expect(summary.sources.map((s) => [s.source, s.status, s.rows])).toEqual([
+      ['polyclinics', 'succeeded', demoRows.polyclinics],
+      ['visits', 'succeeded', demoRows.visits],
+    ]);
+  });
+
+  it('refuses sources that are not a list, and unknown sources, with UsageError', async () => {
+    const { config } = project('extract-bad');
+    await expect(
+      runExtract(config, { sources: 'visits' as unknown as string[] }, silentLogger()),
+    ).rejects.toBeInstanceOf(UsageError);
+    await expect(runValidate(config, { sources: ['vists'] }, silentLogger())).rejects.toThrow(
+      /^unknown source "vists" \(valid: polyclinics, visits\)$/,
+    );
   });
 });

@@ -3,7 +3,8 @@
  * instance per session with a memory limit, its own spill directory and no network, closed when
  * the session ends. Only the slice of @duckdb/node-api this folder uses is declared here.
  */
-import { DuckDBInstance, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBType, DuckDBValue } from '@duckdb/node-api';
+import { duckdbModule } from './module.js';
 import { duckdbFailure } from './errors.js';
 
 export interface DuckdbSettings {
@@ -29,6 +30,7 @@ export interface DuckdbSession {
 }
 
 export async function openDuckdbSession(settings: DuckdbSettings): Promise<DuckdbSession> {
+  const { DuckDBInstance } = await duckdbModule();
   const instance = await DuckDBInstance.create(':memory:', {
     memory_limit: settings.memoryLimit,
     threads: String(settings.threads),

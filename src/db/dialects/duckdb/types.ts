@@ -4,48 +4,50 @@
  * YYYY-MM-DD, timestamps as canonical ISO text from their microseconds (never through a JS Date's
  * milliseconds, never through the driver's zone-dependent text). Per column, decided once.
  */
-import { DuckDBTypeId, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import { t, type CellValue, type ColumnType } from '../../../schema/column-types.js';
 import { canonicalTimestamp } from '../../../schema/timestamp-text.js';
+import { loadedDuckdb } from './module.js';
 
 /** Widest exact integer DuckDB returns (HUGEINT): an exact decimal with no scale. */
 const HUGE = t.decimal(38, 0);
 
 export function duckdbColumnType(type: DuckDBType): ColumnType {
+  const Id = loadedDuckdb().DuckDBTypeId;
   switch (type.typeId) {
-    case DuckDBTypeId.BOOLEAN:
+    case Id.BOOLEAN:
       return t.boolean();
-    case DuckDBTypeId.TINYINT:
-    case DuckDBTypeId.SMALLINT:
-    case DuckDBTypeId.INTEGER:
-    case DuckDBTypeId.UTINYINT:
-    case DuckDBTypeId.USMALLINT:
+    case Id.TINYINT:
+    case Id.SMALLINT:
+    case Id.INTEGER:
+    case Id.UTINYINT:
+    case Id.USMALLINT:
       return t.int32();
-    case DuckDBTypeId.UINTEGER:
-    case DuckDBTypeId.BIGINT:
+    case Id.UINTEGER:
+    case Id.BIGINT:
       return t.int64();
-    case DuckDBTypeId.UBIGINT:
-    case DuckDBTypeId.HUGEINT:
-    case DuckDBTypeId.UHUGEINT:
+    case Id.UBIGINT:
+    case Id.HUGEINT:
+    case Id.UHUGEINT:
       return HUGE;
-    case DuckDBTypeId.FLOAT:
-    case DuckDBTypeId.DOUBLE:
+    case Id.FLOAT:
+    case Id.DOUBLE:
       return t.float64();
-    case DuckDBTypeId.DECIMAL:
+    case Id.DECIMAL:
       return t.decimal(type.width, type.scale);
-    case DuckDBTypeId.DATE:
+    case Id.DATE:
       return t.date();
-    case DuckDBTypeId.TIMESTAMP_S:
+    case Id.TIMESTAMP_S:
       return t.timestamp(0);
-    case DuckDBTypeId.TIMESTAMP_MS:
+    case Id.TIMESTAMP_MS:
       return t.timestamp(3);
-    case DuckDBTypeId.TIMESTAMP:
+    case Id.TIMESTAMP:
       return t.timestamp(6);
-    case DuckDBTypeId.TIMESTAMP_NS:
+    case Id.TIMESTAMP_NS:
       return t.timestamp(9);
-    case DuckDBTypeId.TIMESTAMP_TZ:
+    case Id.TIMESTAMP_TZ:
       return t.timestamptz(6);
-    case DuckDBTypeId.BLOB:
+    case Id.BLOB:
       return t.binary();
     default:
       // VARCHAR (JSON is a VARCHAR alias), UUID, ENUM, nested types: as DuckDB prints them.
@@ -57,19 +59,20 @@ export type DuckdbConverter = (value: DuckDBValue) => CellValue;
 
 /** A per-column function from the driver's value to the canonical representation. */
 export function duckdbConverter(type: DuckDBType): DuckdbConverter {
+  const Id = loadedDuckdb().DuckDBTypeId;
   const canonical = duckdbColumnType(type);
   switch (type.typeId) {
-    case DuckDBTypeId.TIMESTAMP:
+    case Id.TIMESTAMP:
       return nullable((v) => fromMicros(micros(v), false));
-    case DuckDBTypeId.TIMESTAMP_TZ:
+    case Id.TIMESTAMP_TZ:
       return nullable((v) => fromMicros(micros(v), true));
-    case DuckDBTypeId.TIMESTAMP_S:
-    case DuckDBTypeId.TIMESTAMP_MS:
-    case DuckDBTypeId.TIMESTAMP_NS:
+    case Id.TIMESTAMP_S:
+    case Id.TIMESTAMP_MS:
+    case Id.TIMESTAMP_NS:
       return nullable((v) =>
         canonicalTimestamp(String(v), canonical.kind === 'timestamp' ? canonical.precision : 6, false),
       );
-    case DuckDBTypeId.BLOB:
+    case Id.BLOB:
       return nullable((v) => (v as { bytes: Uint8Array }).bytes);
     default:
       break;
