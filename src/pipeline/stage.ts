@@ -126,7 +126,9 @@ function difference(now: Record<string, number>, before: Record<string, number>)
 }
 
 /** The totals of a run's committed parts: what its transform phase did, across attempts and resumes. */
-export function stagedCounters(parts: readonly { staged?: StagedFile }[]): Record<string, number> | undefined {
+export function stagedCounters(
+  parts: readonly { staged?: StagedFile }[],
+): Record<string, number> | undefined {
   if (!parts.some((p) => p.staged?.counters)) return undefined;
   const total: Record<string, number> = {};
   for (const p of parts)
