@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ConnectionConfig } from '../config/schema.js';
 import { SourceError } from '../errors.js';
-import type { Dialect } from './dialect.js';
+import { knexClient, type Dialect } from './dialect.js';
 import { dialectFor } from './registry.js';
 
 export interface SourceConnection {
@@ -52,6 +52,8 @@ export class ConnectionSet {
   readonly #open = new Map<string, SourceConnection>();
   /** Connections the server refused for good this run (wrong password, no such database). */
   readonly #refused = new Map<string, Error>();
+  /** The first login of each connection, while it is under way or once it succeeded. */
+  readonly #firstLogin = new Map<string, Promise<void>>();
 
   constructor(
     private readonly connections: Record<string, ConnectionConfig>,
@@ -67,6 +69,25 @@ export class ConnectionSet {
       conn = openConnection(name, config, this.root, this.log);
       this.#open.set(name, conn);
     }
+    return conn;
+  }
+
+  /**
+   * The connection, once the server has accepted a first login on it. Sources that start together
+   * (extraction.concurrency) wait for that one login instead of each logging in: a wrong password
+   * then costs one failed login, not one per source, and refuse() stops the rest. A first login
+   * that fails is forgotten, so the next caller (a retry after a network blip) tries again.
+   */
+  async ready(name: string): Promise<SourceConnection> {
+    const conn = this.get(name);
+    let login = this.#firstLogin.get(name);
+    if (!login) {
+      const client = knexClient(conn.knex);
+      login = client.acquireConnection().then((c) => client.releaseConnection(c).then(() => undefined));
+      this.#firstLogin.set(name, login);
+      login.catch(() => this.#firstLogin.delete(name));
+    }
+    await login;
     return conn;
   }
 

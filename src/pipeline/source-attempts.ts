@@ -44,15 +44,19 @@ export async function extractWithAttempts(
     const refusal = connections.refusal(source.connection);
     if (refusal !== undefined) throw refusal;
     const conn = connections.get(source.connection);
-    const outcome = await withRetry(loaded, conn, store, req, log, (attempt) =>
-      extractSource(
+    const outcome = await withRetry(loaded, conn, store, req, log, async (attempt) => {
+      // The sources sharing a connection log in once between them (ConnectionSet.ready).
+      await connections.ready(source.connection);
+      const refused = connections.refusal(source.connection);
+      if (refused !== undefined) throw refused;
+      return extractSource(
         loaded,
         conn,
         store,
         { ...req, fresh: req.fresh && attempt === 1, onBatch: req.observer?.(attempt) },
         log,
-      ),
-    );
+      );
+    });
     log.info({ rows: outcome.rows, files: outcome.files.length }, 'source extracted');
     return { ...outcome, duration_ms: Date.now() - t0 };
   } catch (caught) {

@@ -7,7 +7,7 @@
  * "This is a bug". A command that cannot run here is listed with why; nothing is skipped silently.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,8 +61,13 @@ let scratch: string;
 beforeAll(() => {
   demo = configFixture();
   // `npx moh-etl` in a checkout resolves to the package's own bin; here, to the built CLI.
+  // A shim, as npm writes one: tsc does not make dist/src/cli/bin.js executable (a fresh clone's is not).
   mkdirSync(path.join(demo.root, 'node_modules/.bin'), { recursive: true });
-  symlinkSync(BIN, path.join(demo.root, 'node_modules/.bin/moh-etl'));
+  writeFileSync(
+    path.join(demo.root, 'node_modules/.bin/moh-etl'),
+    `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} "$@"\n`,
+    { mode: 0o755 },
+  );
   const r = cli(['demo', '--run'], {
     cwd: demo.root,
     env: { MOH_PSEUDONYM_KEY: undefined },
