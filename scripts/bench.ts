@@ -175,6 +175,7 @@ async function main(): Promise<void> {
       ctx.project,
       servers,
       plan.map((p) => p.table),
+      opts.ranges,
     );
 
     const problems: string[] = [];

@@ -21,6 +21,8 @@ export interface WholeOptions {
   /** Days in the demo database before the national day (default 7). */
   days: number;
   seed: number;
+  /** Key ranges measured beside the unsplit run, CSV on the ASCII tables (default 2 and 4; --quick 2; empty: none). */
+  ranges: number[];
   quick: boolean;
 }
 
@@ -40,6 +42,8 @@ national day. Medians of --repeat runs, the client and moh-etl interleaved.
   --scale X                demo volume, 1 = national (default 1)
   --days N                 demo days before the national day (default 7)
   --seed N                 synthetic data seed (default 42)
+  --ranges A,B             extraction.split ranges measured beside the unsplit run, CSV on the
+                           ASCII tables (default 2,4; "" for none)
   --quick                  smoke run: 100k rows everywhere, 1 repeat, scale 0.05, 200k processed
   -h, --help               this text`;
 
@@ -53,12 +57,12 @@ function count(name: string, text: string, min = 1000): number {
 /** A size, or 0 for none. */
 const sizeOrNone = (name: string, text: string): number => (Number(text) === 0 ? 0 : count(name, text));
 
-function counts(name: string, text: string): number[] {
+function counts(name: string, text: string, min = 1000): number[] {
   const list = text
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)
-    .map((s) => count(name, s));
+    .map((s) => count(name, s, min));
   return [...new Set(list)].sort((a, b) => a - b);
 }
 
@@ -77,6 +81,7 @@ export function parseOptions(argv: string[]): WholeOptions | undefined {
       scale: { type: 'string' },
       days: { type: 'string', default: '7' },
       seed: { type: 'string', default: '42' },
+      ranges: { type: 'string' },
       quick: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -102,6 +107,7 @@ export function parseOptions(argv: string[]): WholeOptions | undefined {
     scale,
     days: count('--days', values.days, 1),
     seed: count('--seed', values.seed, 0),
+    ranges: counts('--ranges', values.ranges ?? (quick ? '2' : '2,4'), 2),
     quick,
   };
 }

@@ -21,6 +21,8 @@ import {
 export interface PlannedTable {
   table: BenchTable;
   formats: OutputFormat[];
+  /** Key ranges (extraction.split) to measure to CSV beside the unsplit run. */
+  ranges: number[];
 }
 
 const union = (...lists: number[][]): number[] => [...new Set(lists.flat())].sort((a, b) => a - b);
@@ -36,11 +38,13 @@ export function planTables(opts: WholeOptions, engines: ReadonlySet<Engine>): Pl
     out.push({
       table: { engine: 'postgres', table: sizedTable(rows), source: `pg_${rows}_ascii`, rows, text: 'ASCII' },
       formats,
+      ranges: formats.includes('csv') ? opts.ranges : [],
     });
     if (opts.cjk)
       out.push({
         table: { engine: 'postgres', table: cjkTable(rows), source: `pg_${rows}_cjk`, rows, text: 'CJK' },
         formats,
+        ranges: [],
       });
   }
   if (engines.has('mariadb'))
@@ -48,6 +52,7 @@ export function planTables(opts: WholeOptions, engines: ReadonlySet<Engine>): Pl
       out.push({
         table: { engine: 'mariadb', table: sizedTable(rows), source: `mariadb_${rows}`, rows, text: 'ASCII' },
         formats: ['csv', 'parquet'],
+        ranges: opts.ranges,
       });
   return out;
 }
@@ -60,10 +65,15 @@ export function postgresSizes(plan: readonly PlannedTable[]): { ascii: number[];
   };
 }
 
-/** The tools of a table: its client plain and ordered, then moh-etl per format. */
+/** The tools of a table: its client plain and ordered, then moh-etl per format, then split to CSV. */
 export function toolsFor(ctx: ToolContext, planned: PlannedTable): Tool[] {
   const client = CLIENTS[planned.table.engine];
-  return [client(ctx, false), client(ctx, true), ...planned.formats.map((f) => mohEtl(ctx, f))];
+  return [
+    client(ctx, false),
+    client(ctx, true),
+    ...planned.formats.map((f) => mohEtl(ctx, f)),
+    ...planned.ranges.map((r) => mohEtl(ctx, 'csv', r)),
+  ];
 }
 
 /** Repeat `r` runs the tools rotated by `r`, so no tool always runs first (or right after another). */

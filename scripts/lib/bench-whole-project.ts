@@ -14,7 +14,7 @@ import { parse, stringify } from 'yaml';
 import { loadConfig } from '../../src/config/load.js';
 import { repoRoot } from './bench-pipeline-project.js';
 import { BENCH_ATTENDANCES_SQL } from './bench-template.js';
-import type { BenchTable, Engine } from './bench-whole-tools.js';
+import { splitSource, type BenchTable, type Engine } from './bench-whole-tools.js';
 import type { RunningServer } from './servers.js';
 
 /** The moh-etl connection client of each engine, and the variable holding its password. */
@@ -38,6 +38,8 @@ export async function writeWholeProject(
   root: string,
   servers: Partial<Record<Engine, RunningServer>>,
   tables: readonly BenchTable[],
+  /** Key ranges to read each table in, besides unsplit: a source per table and count. */
+  ranges: readonly number[] = [],
 ): Promise<NodeJS.ProcessEnv> {
   const repo = repoRoot();
   const doc = parse(await readFile(path.join(repo, 'config/database.yml'), 'utf8')) as Record<
@@ -60,7 +62,17 @@ export async function writeWholeProject(
     // The shipped source joins the patient's date of birth for the transform; these read the table alone.
     sources[t.source] = { ...shipped, connection: t.engine, pii_columns: ['patient_id'], mode: 'full' };
     queries[t.source] = { description: `${t.table} (${t.text})`, sql: templateFor(t) };
+    for (const r of ranges) {
+      sources[splitSource(t.source, r)] = {
+        ...(sources[t.source] as object),
+        query: t.source,
+        split: { ranges: r, min_rows: 0 },
+      };
+    }
   }
+  // A range holds a pooled connection while it reads.
+  const poolMax = Math.max(4, ...ranges);
+  for (const c of Object.values(connections)) (c as Record<string, unknown>).pool = { max: poolMax };
   doc.connections = connections;
   doc.sources = sources;
   doc.extraction = { ...(doc.extraction as object), default_connection: 'postgres' };

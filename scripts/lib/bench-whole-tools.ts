@@ -148,14 +148,16 @@ export const CLIENTS: Record<Engine, (ctx: ToolContext, ordered: boolean) => Too
 /**
  * `moh-etl extract --sources <source> --mode full --format <format>` in the project directory: the
  * whole process (start-up, config, planning, the reconciliation COUNT, hashing, the manifest, the
- * run record). Rows come from the run record; the output is removed after each run.
+ * run record). Rows come from the run record; the output is removed after each run. With `ranges`
+ * > 1, the table's split source (bench-whole-project.ts) reads it in that many key ranges.
  */
-export function mohEtl(ctx: ToolContext, format: OutputFormat): Tool {
+export function mohEtl(ctx: ToolContext, format: OutputFormat, ranges = 1): Tool {
   let lastRunId: string | undefined;
   return {
-    label: `moh-etl extract → ${format}`,
+    label: `moh-etl extract → ${format}${ranges > 1 ? `, ${ranges} key ranges` : ''}`,
     role: 'moh-etl',
-    async run(t) {
+    async run(table) {
+      const t = { ...table, source: splitSource(table.source, ranges) };
       const run = await timed(
         process.execPath,
         [cliPath(), 'extract', '--sources', t.source, '--mode', 'full', '--format', format],
@@ -171,6 +173,11 @@ export function mohEtl(ctx: ToolContext, format: OutputFormat): Tool {
       return sample(result.rows, run);
     },
   };
+}
+
+/** The source reading a table in `ranges` key ranges (the table's own source when 1). */
+export function splitSource(source: string, ranges: number): string {
+  return ranges > 1 ? `${source}_r${ranges}` : source;
 }
 
 /** Newlines in a file, counted in chunks (files of several hundred MB). */

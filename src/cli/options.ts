@@ -47,6 +47,9 @@ export interface ExtractFlags extends CommonFlags {
   limit?: string;
   output?: string;
   stdout?: boolean;
+  /** `--shard i/n --run-id ID`: one shard of a run extracted on several machines (cli/commands/shards.ts). */
+  shard?: string;
+  runId?: string;
 }
 
 /** Requested sources, in the order given; default: every enabled source. */

@@ -12,6 +12,7 @@ import type { ValidateFlags } from './commands/validate.js';
 import type { RunFlags } from './commands/run.js';
 import type { ScheduleFlags } from './commands/schedule.js';
 import { adhocFlags, EXTRACT_HELP } from './adhoc-flags.js';
+import { addShardsCommand, shardFlags } from './shard-flags.js';
 
 export type Action = (run: () => Promise<number> | number) => Promise<void>;
 
@@ -51,6 +52,7 @@ Examples:
   $ moh-etl validate                             every source's checks
   $ moh-etl validate --sources patients --json
   $ moh-etl validate --sources attendances --start-date 2025-01-01 --end-date 2025-01-31
+  $ moh-etl validate --range yesterday
 
 Exit codes: 0 every check passed (warnings allowed); 1 an error-severity check failed, or a source
 could not be read; 2 usage or configuration error; 3 a critical check failed
@@ -156,10 +158,12 @@ export function buildProgram(action: Action, output: ProgramOutput): Command {
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', EXAMPLES);
 
-  adhocFlags(
-    extractionFlags(
-      program.command('extract').description('extract sources to files under data/raw/'),
-    ).option('--json', 'print the run summary as one JSON object on stdout'),
+  shardFlags(
+    adhocFlags(
+      extractionFlags(
+        program.command('extract').description('extract sources to files under data/raw/'),
+      ).option('--json', 'print the run summary as one JSON object on stdout'),
+    ),
   )
     .addHelpText('after', EXTRACT_HELP)
     .action((flags: ExtractFlags) =>
@@ -191,6 +195,7 @@ export function buildProgram(action: Action, output: ProgramOutput): Command {
       '--end-date <YYYY-MM-DD>',
       'last day, inclusive (default: today); without a range: the whole source',
     )
+    .option('--range <expression>', 'a date range by name: yesterday, last-7-days, previous-month, …')
     .option('--json', 'print one JSON object on stdout')
     .addHelpText('after', VALIDATE_HELP)
     .action((flags: ValidateFlags) =>
@@ -376,5 +381,6 @@ run id).`;
       action(async () => (await import('./commands/files.js')).filesCommand(source, flags)),
     );
 
+  addShardsCommand(program, common, action);
   return program;
 }

@@ -93,6 +93,36 @@ export const connectionSchema = z.discriminatedUnion('client', [
   oracleConnection,
 ]);
 
+/** Most key ranges one source may be split into (each holds a pooled connection while it reads). */
+export const MAX_SPLIT_RANGES = 64;
+
+const splitRanges = z.int().min(1).max(MAX_SPLIT_RANGES).meta({
+  description:
+    "Key ranges read concurrently, each on its own pooled connection (capped by the connection's pool.max). 1: not split.",
+});
+const splitMinRows = z.int().min(0).meta({
+  description: "A source whose estimated rows (the planner's estimate) are fewer than this is not split.",
+});
+
+/**
+ * Full and date-range runs of a big source read disjoint ranges of the first key column
+ * concurrently (extract/split-plan.ts). Incremental runs are never split.
+ */
+const splitSchema = z
+  .strictObject({
+    ranges: splitRanges.default(1),
+    min_rows: splitMinRows.default(1_000_000),
+  })
+  .meta({
+    description:
+      'Split full and date-range runs into key ranges read concurrently. Default: ranges 1 (off), min_rows 1000000.',
+  });
+
+/** A source's override of extraction.split: what it leaves out comes from there. */
+const sourceSplitSchema = z
+  .strictObject({ ranges: splitRanges.optional(), min_rows: splitMinRows.optional() })
+  .meta({ description: 'Overrides extraction.split for this source.' });
+
 export const EXTRACTION_MODES = ['incremental', 'full'] as const;
 export type ExtractionMode = (typeof EXTRACTION_MODES)[number];
 
@@ -128,6 +158,7 @@ const sourceSchema = z.strictObject({
   pii_columns: z.array(identifier).default([]).meta({
     description: 'Columns holding patient identities: masked in samples and logs.',
   }),
+  split: sourceSplitSchema.optional(),
 });
 
 const extractionSchema = z.strictObject({
@@ -162,6 +193,7 @@ const extractionSchema = z.strictObject({
         'Incremental runs re-read this far behind the watermark (date/timestamp cursors), delivering rows committed late and skipping rows already delivered. Default 1h.',
     }),
   state_dir: directorySchema.default('data/state'),
+  split: splitSchema.prefault({}),
   retry: z
     .strictObject({
       attempts: z.int().min(1).max(20).default(3),
@@ -256,6 +288,7 @@ export type ConnectionClient = ConnectionConfig['client'];
 export type SourceConfig = z.output<typeof sourceSchema>;
 export type ExtractionConfig = z.output<typeof extractionSchema>;
 export type OutputConfig = z.output<typeof outputSchema>;
+export type SplitConfig = z.output<typeof splitSchema>;
 
 export const queryTemplateSchema = z.strictObject({
   description: z.string().optional(),

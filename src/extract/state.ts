@@ -15,6 +15,7 @@ import { StateError } from '../errors.js';
 import { writeFileAtomic } from '../write/atomic.js';
 import type { DateRange } from './date-range.js';
 import type { RecentRows } from './lookback.js';
+import type { SplitRun } from './split.js';
 
 export type StoredValue = string | number | boolean | null;
 
@@ -40,6 +41,9 @@ export interface CommittedPartRecord {
   settled?: number;
   /** The part's transformed rows, staged for loading (PendingRun.stage.directory). */
   staged?: StagedFile;
+  /** Split runs: the key range the part belongs to (PendingRun.split.ranges), and its file index. */
+  range?: number;
+  index?: number;
 }
 
 /** A staged file: the transformed rows of one part, in the run's staging directory. */
@@ -83,6 +87,8 @@ export interface PendingRun {
   late_behind?: number;
   /** Runs that stage transformed rows for loading: where, and which transform (a resume must match). */
   stage?: { directory: string; fingerprint: string };
+  /** Full and date-range runs read as concurrent key ranges: the boundaries and each range's position. */
+  split?: SplitRun;
 }
 
 /** Where rows delivered to the raw files, but not to the processed dataset, begin. */

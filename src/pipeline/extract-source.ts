@@ -19,12 +19,16 @@ import { highestKey } from '../extract/late-rows.js';
 import { bounded, planSource, sourceRequest, usablePosition, type SourcePlan } from '../extract/plan.js';
 import { watermarkAhead } from '../extract/watermark-text.js';
 import type { SnapshotCursor } from '../extract/snapshot.js';
+import { estimateRows } from '../extract/row-estimate.js';
+import { partsInKeyOrder } from '../extract/split.js';
+import { planDigest, shardFilter, type ShardAssignment } from '../extract/shard-plan.js';
 import type { PendingRun, StateStore, StoredValue, Watermark } from '../extract/state.js';
 import type { Logger } from '../observe/logger.js';
 import { writeManifest } from '../write/layout.js';
 import { writerFor } from '../write/registry.js';
 import { firstBadPart } from '../write/verify-parts.js';
 import { copyRows, type CopyHooks } from './copy-rows.js';
+import { copySplit } from './split-copy.js';
 import { stagedCounters, type StageRequest } from './stage.js';
 import { reconcile } from './reconcile.js';
 import { applyNext, type NextState } from './next-state.js';
@@ -50,6 +54,10 @@ export interface SourceRunRequest extends Omit<CopyHooks, 'companion'> {
   stage?: StageRequest;
   /** Called with the plan before anything is read: the pipeline compiles the transform here. */
   onPlan?: (plan: SourcePlan) => void;
+  /** Called, when the database's planner gives one, with the rows the run is estimated to read (progress ETA). */
+  onEstimate?: (rows: number) => void;
+  /** One shard of a sharded run (split-shard.ts): the run's plan and the directory it writes. */
+  shard?: ShardAssignment;
   /**
    * An incremental run that starts somewhere other than the watermark (next-state.ts loadStart):
    * there (null: from the start), without skipping rows the lookback window already delivered.
@@ -86,17 +94,29 @@ export async function extractSource(
   const t0 = Date.now();
   const { config } = loaded;
   const source = config.sources[req.name]!;
-  const plan = await planSource(conn, sourceRequest(loaded, req.name, req.mode, req.range));
+  const planned = await planSource(conn, sourceRequest(loaded, req.name, req.mode, req.range));
+  // A shard reads its key range of the run and nothing else: batches, preflight and COUNT alike.
+  const plan = req.shard
+    ? {
+        ...planned,
+        filters: [...planned.filters, shardFilter(conn, planned, req.shard.plan, req.shard.index)],
+      }
+    : planned;
   req.onPlan?.(plan);
+  // EXPLAIN only (no row read), and only for a listener: the progress line's ETA.
+  if (req.onEstimate) {
+    const estimate = await estimateRows(conn, plan);
+    if (estimate !== undefined) req.onEstimate(Math.round(estimate));
+  }
   const formats = req.formats ?? config.output.formats;
   const snapshot = snapshotCursor(plan, source.cursor_column);
-  const pending = await startOrResume(loaded, conn, store, plan, req, formats, log, snapshot);
-  const run = bounded(conn, plan, pending.high_water);
   const warnings: string[] = [];
   const warn = (w: string, fields: object = {}) => {
     warnings.push(w);
     log.warn(fields, w);
   };
+  const pending = await startOrResume(loaded, conn, store, plan, req, formats, log, snapshot, warn);
+  const run = bounded(conn, plan, pending.high_water);
   if (await lacksIndex(conn, run)) warn(indexWarning(run, source.date_column));
   // A watermark ahead of every row (a restored database) would make each increment silently empty.
   if (plan.mode === 'incremental' && pending.rows === 0) {
@@ -108,10 +128,16 @@ export async function extractSource(
   const lookbackMs = lookbackFor(loaded, plan);
   const stage = req.stage;
   const stageDir = pending.stage?.directory;
-  await copyRows(loaded, conn, store, run, pending, formats.map(writerFor), snapshot, lookbackMs, {
+  const hooks: CopyHooks = {
     ...req,
     companion: stage && stageDir ? (index) => stage.companion(stageDir, index) : undefined,
-  });
+  };
+  const specs = formats.map(writerFor);
+  if (pending.split)
+    await copySplit(loaded, conn, store, run, pending, pending.split, specs, snapshot, hooks);
+  else await copyRows(loaded, conn, store, run, pending, specs, snapshot, lookbackMs, hooks);
+  // Key order: by range, then index (a split run commits its ranges' parts interleaved).
+  const parts = partsInKeyOrder(pending.parts);
   if (formats.includes('xlsx') && pending.rows > config.output.xlsx.warn_rows)
     warn(
       `${pending.rows} rows is too many for Excel to be useful (one sheet holds 1,048,575; over output.xlsx.warn_rows ${config.output.xlsx.warn_rows}): use Parquet or CSV, or a narrower --start-date/--end-date`,
@@ -128,12 +154,16 @@ export async function extractSource(
       range: pending.range,
       high_water: pending.high_water,
       key_columns: [...run.orderColumns],
+      ...(pending.split ? { split: { column: pending.split.column, bounds: pending.split.bounds } } : {}),
+      ...(req.shard
+        ? { shard: { index: req.shard.index, count: req.shard.count, plan: planDigest(req.shard.plan) } }
+        : {}),
       rows: pending.rows,
       started_at: pending.started_at,
       finished_at: new Date().toISOString(),
     },
     plan.columns,
-    pending.parts,
+    parts,
     Number.parseInt(config.output.file_mode, 8),
   );
   const next: NextState = {
@@ -162,7 +192,7 @@ export async function extractSource(
     status: 'succeeded',
     mode: pending.mode,
     rows: pending.rows,
-    files: pending.parts.flatMap((p) => p.files.map((f) => path.join(pending.directory, f))),
+    files: parts.flatMap((p) => p.files.map((f) => path.join(pending.directory, f))),
     manifest,
     duration_ms: Date.now() - t0,
     note: plan.note,
@@ -180,7 +210,7 @@ export async function extractSource(
     ...(req.deferWatermark ? { next } : {}),
     ...(pending.stage
       ? {
-          staged: pending.parts.flatMap((p) =>
+          staged: parts.flatMap((p) =>
             p.staged ? [path.join(pending.stage!.directory, p.staged.file)] : [],
           ),
         }

@@ -36,6 +36,8 @@ export interface ExtractOptions {
   onSource?: (result: SourceResult) => void;
   /** Rows written so far by a source's run, after every batch. */
   onProgress?: (source: string, rows: number) => void;
+  /** The rows a source's run is estimated to read, when the database's planner says (EXPLAIN; no row read). */
+  onEstimate?: (source: string, rows: number) => void;
   /**
    * Called as each attempt at a source starts; the function it returns gets each batch of rows that
    * attempt writes. A retried attempt resumes from the last checkpoint, so it sees again the rows of
@@ -81,6 +83,7 @@ export async function runExtract(
           started,
           signal: options.signal,
           onProgress: options.onProgress && ((rows) => options.onProgress!(name, rows)),
+          onEstimate: options.onEstimate && ((rows) => options.onEstimate!(name, rows)),
           observer: options.batchObserver && ((attempt) => options.batchObserver!(name, attempt)),
         },
         log.child({ source: name, run_id: runId }),

@@ -54,7 +54,7 @@ export interface PipelineContext {
 export type SourceEvent =
   | { type: 'phase-started'; source: string; phase: Phase }
   | { type: 'phase-finished'; source: string; phase: Phase; record: PhaseRecord }
-  | { type: 'progress'; source: string; phase: Phase; rows: number; rows_per_s: number }
+  | { type: 'progress'; source: string; phase: Phase; rows: number; estimate?: number; rows_per_s: number }
   | { type: 'warning'; source: string; message: string };
 
 export async function runSourcePipeline(outer: PipelineContext, name: string): Promise<SourceResult> {
@@ -161,6 +161,7 @@ async function extractPhase(
     ctx.emit({ type: 'warning', source: name, message: from.why });
   }
   let last = 0;
+  let estimate: number | undefined;
   const outcome = await extractWithAttempts(
     ctx.loaded,
     ctx.connections,
@@ -180,6 +181,7 @@ async function extractPhase(
       stage: stage?.request(),
       ...(from ? { from } : {}),
       onPlan: stage ? (plan) => stage.compile(plan) : undefined,
+      onEstimate: (rows) => (estimate = rows),
       observer: validate ? () => ctx.rowChecks.observer(name) : undefined,
       onProgress: (rows) => {
         const now = performance.now();
@@ -191,6 +193,7 @@ async function extractPhase(
           source: name,
           phase: 'extract',
           rows,
+          ...(estimate !== undefined ? { estimate } : {}),
           rows_per_s: Math.round(rows / seconds),
         });
       },

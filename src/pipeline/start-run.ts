@@ -16,6 +16,7 @@ import { cursorText, minusDuration } from '../extract/lookback.js';
 import { rowsBehindStart } from '../extract/late-rows.js';
 import { bounded, usablePosition, type SourcePlan } from '../extract/plan.js';
 import type { SnapshotCursor } from '../extract/snapshot.js';
+import { planSplit, splitSettings } from '../extract/split-plan.js';
 import type {
   CommittedPartRecord,
   PendingRun,
@@ -28,6 +29,7 @@ import type { Logger } from '../observe/logger.js';
 import { foreignRunDirectory, removeUncommitted, runDirectory } from '../write/layout.js';
 import { firstBadPart } from '../write/verify-parts.js';
 import type { SourceRunRequest } from './extract-source.js';
+import { rewindBadRanges } from './split-resume.js';
 
 export async function startOrResume(
   loaded: LoadedConfig,
@@ -38,6 +40,8 @@ export async function startOrResume(
   formats: OutputFormat[],
   log: Logger,
   snapshot: SnapshotCursor | undefined,
+  /** Says what the user should know about the run's start (a split not made as configured). */
+  warn: (message: string) => void = (m) => log.warn(m),
 ): Promise<PendingRun> {
   const state = store.read(req.name);
   let pending = state.pending;
@@ -59,7 +63,8 @@ export async function startOrResume(
         { hint: 'run the same extraction again to resume it, or pass --fresh to discard it' },
       );
     }
-    await checkCommittedParts(pending, state, plan, log);
+    if (pending.split) await rewindBadRanges(pending, pending.split, plan, log);
+    else await checkCommittedParts(pending, state, plan, log);
     const removed = removeUncommitted(pending.directory, pending.parts);
     if (pending.stage) removeUncommitted(pending.stage.directory, pending.parts.flatMap(stagedRecord));
     log.info(
@@ -69,7 +74,7 @@ export async function startOrResume(
     await store.update(req.name, (s) => ({ ...s, pending }));
     return pending;
   }
-  const fresh = await newRun(loaded, conn, plan, req, formats, state, snapshot);
+  const fresh = await newRun(loaded, conn, plan, req, formats, state, snapshot, log, warn);
   await store.update(req.name, (s) => ({ ...s, pending: fresh }));
   return fresh;
 }
@@ -131,6 +136,8 @@ async function newRun(
   formats: OutputFormat[],
   state: SourceState,
   snapshot: SnapshotCursor | undefined,
+  log: Logger,
+  warn: (message: string) => void,
 ): Promise<PendingRun> {
   const { extraction, output } = loaded.config;
   const source = loaded.config.sources[req.name]!;
@@ -163,12 +170,18 @@ async function newRun(
           plan.orderTypes.slice(1),
         )
       : undefined;
-  const directory = runDirectory(
-    path.resolve(loaded.root, output.directory),
-    req.name,
-    todayIn(extraction.timezone, req.started),
-    req.runId,
-  );
+  // Boundaries are fixed here, once, and stored with the run: a resume reads the same ranges.
+  const split = await planSplit(conn, plan, splitSettings(loaded, req.name), start);
+  for (const w of split.warnings) warn(w);
+  for (const n of split.notes) log.info({ source: req.name }, n);
+  const directory =
+    req.shard?.directory ??
+    runDirectory(
+      path.resolve(loaded.root, output.directory),
+      req.name,
+      todayIn(extraction.timezone, req.started),
+      req.runId,
+    );
   return {
     run_id: req.runId,
     mode: plan.mode,
@@ -196,6 +209,7 @@ async function newRun(
           recent,
         }
       : {}),
+    ...(split.split ? { split: split.split } : {}),
   };
 }
 

@@ -55,7 +55,8 @@ export interface RowBatch {
  * Rows kept as PostgreSQL text-protocol DataRow bodies: `bytes` holds them back to back, row `i`
  * starting at `starts[i]` (field count, then per field a 32-bit length, -1 for NULL, and its UTF-8
  * text). `converters[c]` turns column c's text into its canonical value (undefined: the text is the
- * canonical value), exactly as the decoded rows were made.
+ * canonical value), exactly as the decoded rows were made. MySQL/MariaDB rows are re-packed into the
+ * same layout as they arrive (db/dialects/mysql/encoded-rows.ts).
  */
 export interface EncodedRows {
   readonly kind: 'pg-text';
@@ -69,6 +70,11 @@ export interface EncodedRows {
   rows(): Row[];
   /** Column c of every row, decoded and converted (for a counter that needs one column). */
   column(c: number): CellValue[];
+  /**
+   * Optional: the consumer is done with the bytes (it asked for the next batch), so the dialect may
+   * reuse their buffer; reading them afterwards throws. Rows already decoded stay valid.
+   */
+  release?(): void;
 }
 
 /**

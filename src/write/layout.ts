@@ -2,7 +2,9 @@
  * Where files land: a Hive-style layout that query engines read as partitions,
  *   <output.directory>/<source>/extract_date=YYYY-MM-DD/<run_id>/part-00000.<ext>
  * plus `_manifest.json`, written last and atomically. A run directory without a manifest did not
- * finish; readers should ignore it.
+ * finish; readers should ignore it. The shards of a sharded run write under
+ *   <output.directory>/<source>/_shards/<run_id>/shard-<i>-of-<n>/
+ * (a `_` directory, which Hive-style readers skip) until `shards merge` publishes the run here.
  */
 import { existsSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -35,6 +37,13 @@ export interface Manifest {
   columns: { name: string; type: string; nullable: boolean }[];
   /** The keyset order of the rows: the cursor column (incremental, range) then the primary key. */
   key_columns: string[];
+  /**
+   * A run read as concurrent key ranges: the column and its boundaries (range i holds
+   * `bounds[i-1] <= column < bounds[i]`). Its parts are listed in key order: by range, then index.
+   */
+  split?: { column: string; bounds: string[] };
+  /** One shard of a sharded run (extract/shard-plan.ts): its place and the plan it read (digest). */
+  shard?: { index: number; count: number; plan: string };
   parts: {
     file: string;
     rows: number;
@@ -43,6 +52,8 @@ export interface Manifest {
     /** Keyset values of the part's first and last rows: min and max of the cursor, as in the file. */
     min_key?: Record<string, StoredValue>;
     max_key?: Record<string, StoredValue>;
+    /** The key range the part was read in (split runs). */
+    range?: number;
   }[];
 }
 
@@ -66,6 +77,7 @@ export async function writeManifest(
         ...(p.min_key && p.max_key
           ? { min_key: keyed(body.key_columns, p.min_key), max_key: keyed(body.key_columns, p.max_key) }
           : {}),
+        ...(p.range !== undefined ? { range: p.range } : {}),
       })),
     ),
   };
@@ -104,6 +116,15 @@ export function foreignRunDirectory(
   const rel = path.relative(real(outputDir), real(dir));
   const parts = rel.split(path.sep);
   if (rel.startsWith('..') || path.isAbsolute(rel)) return `it is outside output.directory (${outputDir})`;
+  // A shard's directory: <source>/_shards/<run_id>/shard-<i>-of-<n> (extract/shard-plan.ts).
+  if (
+    parts.length === 4 &&
+    parts[0] === source &&
+    parts[1] === '_shards' &&
+    parts[2] === runId &&
+    /^shard-\d+-of-\d+$/.test(parts[3]!)
+  )
+    return undefined;
   if (
     parts.length !== 3 ||
     parts[0] !== source ||

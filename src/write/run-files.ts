@@ -11,6 +11,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { partsInKeyOrder } from '../extract/split.js';
 import type { PendingRun } from '../extract/state.js';
 import { RUNS_DIR, type RunSummary } from '../pipeline/summary.js';
 import { MANIFEST_NAME, type Manifest } from './layout.js';
@@ -137,7 +138,8 @@ function unfinishedRun(p: PendingRun): SourceRun {
     mode: p.mode,
     rows: p.rows,
     started_at: p.started_at,
-    files: p.parts.flatMap((part) =>
+    // Key order, as the manifest will list them (a split run commits its ranges' parts interleaved).
+    files: partsInKeyOrder(p.parts).flatMap((part) =>
       part.files.map((file, i) => ({
         path: path.join(p.directory, file),
         rows: part.rows,

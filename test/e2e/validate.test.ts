@@ -80,6 +80,40 @@ describe('moh-etl validate', () => {
     expect(r.stdout).toMatch(/^attendances\s+WARNING/m);
   });
 
+  it('checks a date range given by name (--range) as by --start-date/--end-date; a bad one is exit 2', () => {
+    writeConfig(base());
+    const byName = cli(
+      ['validate', '--sources', 'attendances', '--range', '2025-01-02..2025-01-03', '--json'],
+      {
+        cwd: root(),
+      },
+    );
+    const byDates = cli(
+      [
+        'validate',
+        '--sources',
+        'attendances',
+        '--start-date',
+        '2025-01-02',
+        '--end-date',
+        '2025-01-03',
+        '--json',
+      ],
+      { cwd: root() },
+    );
+    expect(byName.code, byName.stderr).toBe(byDates.code);
+    const rows = (out: string) =>
+      (JSON.parse(out) as { sources: { source: string; rows: number }[] }).sources.map((s) => s.rows);
+    expect(rows(byName.stdout)).toEqual(rows(byDates.stdout));
+    const whole = cli(['validate', '--sources', 'attendances', '--json'], { cwd: root() });
+    expect(rows(byName.stdout)[0]).toBeLessThan(rows(whole.stdout)[0]!);
+
+    const bad = cli(['validate', '--range', 'last-fortnight'], { cwd: root() });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^error: --range "last-fortnight" is not a range/m);
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('rejects an unknown or misplaced option with one line per problem and exit 2', () => {
     const doc = base();
     doc.validation.sources.attendances!.push({ check: 'range', column: 'fee', min: 0, values: [1] });

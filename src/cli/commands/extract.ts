@@ -9,11 +9,14 @@ import { formatCount, formatDuration, shownPath, stdout, table, type Out } from 
 import { dryRun } from './dry-run.js';
 import { isAdhoc } from '../adhoc-options.js';
 import { interruptedExitCode, stopSignal } from '../signals.js';
+import { extractProgress } from '../progress.js';
 
 /** `moh-etl extract`: extract the requested sources to files under output.directory. */
 export async function extractCommand(flags: ExtractFlags, out: Out = stdout): Promise<number> {
   // A statement typed here, or one source narrowed: extracted once, no state (cli/adhoc-command.ts).
   if (isAdhoc(flags)) return (await import('../adhoc-command.js')).adhocExtractCommand(flags, { out });
+  if (flags.shard !== undefined || flags.runId !== undefined)
+    return (await import('./shards.js')).extractShardCommand(flags, out);
   const loaded = loadContext(flags);
   const sources = resolveSources(loaded, flags.sources);
   const range = resolveRange(flags, loaded.config.extraction.timezone);
@@ -23,11 +26,22 @@ export async function extractCommand(flags: ExtractFlags, out: Out = stdout): Pr
 
   return withSession(loaded, flags, 'extract', async ({ log, metrics }) => {
     const signal = stopSignal();
+    const progress = flags.json ? undefined : extractProgress();
     const summary = await runExtract(
       loaded,
-      { sources, range, mode, formats, fresh: flags.fresh, signal },
+      {
+        sources,
+        range,
+        mode,
+        formats,
+        fresh: flags.fresh,
+        signal,
+        onProgress: progress?.onProgress,
+        onEstimate: progress?.onEstimate,
+        onSource: progress?.onSource,
+      },
       log,
-    );
+    ).finally(() => progress?.stop());
     summary.trigger = 'cli';
     summary.exit_code =
       summary.status === 'succeeded'
@@ -47,7 +61,8 @@ export async function extractCommand(flags: ExtractFlags, out: Out = stdout): Pr
   });
 }
 
-export function printSummary(summary: RunSummary, out: Out): void {
+/** `sharded`: every source wrote under the shared run id of its shards (not a resumed run). */
+export function printSummary(summary: RunSummary, out: Out, sharded = false): void {
   const range = summary.range ? ` for ${summary.range.start} to ${summary.range.end}` : '';
   out(`Run ${summary.run_id}${range}`);
   const rows = [['source', 'mode', 'status', 'rows', 'time', 'files']];
@@ -63,7 +78,7 @@ export function printSummary(summary: RunSummary, out: Out): void {
   }
   table(rows, out);
   for (const r of summary.sources) {
-    if (r.run_id && r.run_id !== summary.run_id) out(resumedNote(r.source, r.run_id));
+    if (!sharded && r.run_id && r.run_id !== summary.run_id) out(resumedNote(r.source, r.run_id));
     if (r.note) out(`note: ${r.source}: ${r.note}`);
     for (const w of r.warnings ?? []) out(`warning: ${r.source}: ${w}`);
     if (r.error) out(`error: ${r.source}: ${r.error}${r.hint ? ` (${r.hint})` : ''}`);

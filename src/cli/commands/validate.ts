@@ -15,6 +15,8 @@ export interface ValidateFlags extends CommonFlags {
   sources?: string[];
   startDate?: string;
   endDate?: string;
+  /** A date range by name (yesterday, last-7-days, previous-month, …), as for extract and run. */
+  range?: string;
 }
 
 export async function validateCommand(flags: ValidateFlags, out: Out = stdout): Promise<number> {

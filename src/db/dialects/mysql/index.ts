@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { ConnectionConfig } from '../../../config/schema.js';
 import { parseDuration } from '../../../config/duration.js';
-import type { ColumnSpec, Row } from '../../../schema/column-types.js';
+import { withEncodedRows } from '../../../schema/column-types.js';
 import {
   defaultCapabilities,
   errorCode,
@@ -9,24 +9,19 @@ import {
   inReadOnlyTransaction,
   isNetworkError,
   markReadOnly,
-  lastKeyOf,
   withRawConnection,
   type Dialect,
   type QueryResult,
 } from '../../dialect.js';
-import { notNullFlags } from './not-null.js';
-import { mysqlColumnType, mysqlConverter, type MysqlField } from './types.js';
+import { runBatchQuery } from './batch-query.js';
+import type { QueryingConnection } from './row-packets.js';
 
 type MysqlConnection = Extract<ConnectionConfig, { client: 'mysql' }>;
 
 /** The slice of mysql2's callback connection (what knex hands out) that we use. */
 interface Mysql2Connection {
-  query(
-    options: { sql: string; rowsAsArray: boolean },
-    values: unknown[],
-    cb: (err: Error | null, rows: unknown[][], fields: MysqlField[]) => void,
-  ): void;
-  query(sql: string, cb: (err: Error | null) => void): void;
+  query(...args: Parameters<QueryingConnection['query']>): unknown;
+  query(sql: string, cb: (err: Error | null) => void): unknown;
 }
 
 // 1213 deadlock, 1205 lock wait timeout, 2006/2013 server gone / lost connection.
@@ -66,8 +61,11 @@ export const mysqlDialect: Dialect<MysqlConnection> = {
               ? {}
               : { rejectUnauthorized: c.ssl.reject_unauthorized },
         connectTimeout: parseDuration(c.connect_timeout),
-        // Exact values: dates and big numbers as the server's text, UTC session.
+        // Exact values: dates, big numbers and JSON as the server's text, UTC session. (mysql2
+        // would parse JSON and its numbers through doubles; batch-query.ts reads most statements
+        // from their packets anyway, and these settings keep its fallback to mysql2 exact too.)
         dateStrings: true,
+        jsonStrings: true,
         supportBigNumbers: true,
         bigNumberStrings: true,
         decimalNumbers: false,
@@ -102,27 +100,23 @@ export const mysqlDialect: Dialect<MysqlConnection> = {
       inReadOnlyTransaction(
         conn,
         (done) => runAll(conn, [done ? 'COMMIT' : 'START TRANSACTION READ ONLY']),
-        () =>
-          new Promise<QueryResult>((resolve, reject) => {
-            conn.query({ sql, rowsAsArray: true }, [...bindings], (err, raw, fields) => {
-              if (err) return reject(err);
-              const notNull = options?.describeNullability ? notNullFlags(sql, fields) : [];
-              const columns: ColumnSpec[] = fields.map((f, i) => ({
-                name: f.name,
-                type: mysqlColumnType(f),
-                nullable: notNull[i] !== true,
-              }));
-              const convert = columns.map((c) => mysqlConverter(c.type));
-              const rows: Row[] = raw.map((r) => r.map((v, i) => (v === null ? null : convert[i]!(v))));
-              const lastKey = lastKeyOf(
-                fields.map((f) => f.name),
-                raw,
-                options?.keyColumns,
-              );
-              resolve({ columns, rows, lastKey });
-            });
-            options?.onSent?.();
-          }),
+        async () => {
+          const result = await runBatchQuery(
+            conn,
+            sql,
+            [...bindings],
+            {
+              encoded: options?.encoded === true,
+              keyColumns: options?.keyColumns,
+              describeNullability: options?.describeNullability === true,
+            },
+            options?.onSent,
+          );
+          const { columns, lastKey, encoded } = result;
+          return encoded
+            ? withEncodedRows({ columns, lastKey }, encoded)
+            : { columns, rows: result.rows, lastKey };
+        },
       ),
     );
   },

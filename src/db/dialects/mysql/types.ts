@@ -8,7 +8,7 @@ import { t } from '../../../schema/column-types.js';
 import { canonicalTimestamp } from '../../../schema/timestamp-text.js';
 
 // mysql2's Types constants (protocol column types).
-const T = {
+export const T = {
   DECIMAL: 0,
   TINY: 1,
   SHORT: 2,
@@ -19,12 +19,16 @@ const T = {
   LONGLONG: 8,
   INT24: 9,
   DATE: 10,
+  TIME: 11,
   DATETIME: 12,
   YEAR: 13,
   NEWDATE: 14,
+  VARCHAR: 15,
   BIT: 16,
   JSON: 245,
   NEWDECIMAL: 246,
+  ENUM: 247,
+  SET: 248,
   TINY_BLOB: 249,
   MEDIUM_BLOB: 250,
   LONG_BLOB: 251,
@@ -33,7 +37,9 @@ const T = {
   STRING: 254,
 } as const;
 const UNSIGNED_FLAG = 32;
-const BINARY_CHARSET = 63;
+/** Numbers printed with leading zeros to the display width (`INT(5) ZEROFILL` → "00042"; YEAR 0 → "0000"). */
+export const ZEROFILL_FLAG = 64;
+export const BINARY_CHARSET = 63;
 
 export interface MysqlField {
   name: string;
@@ -42,6 +48,8 @@ export interface MysqlField {
   decimals: number;
   flags: number;
   characterSet?: number;
+  /** The Node encoding mysql2 decodes this column's text with ('utf8' for utf8mb4). */
+  encoding?: string;
 }
 
 export function mysqlColumnType(f: MysqlField): ColumnType {
@@ -93,7 +101,13 @@ export function mysqlColumnType(f: MysqlField): ColumnType {
 
 type Converter = (v: unknown) => CellValue;
 
-export function mysqlConverter(type: ColumnType): Converter {
+/**
+ * Canonical value of a mysql2 row value (mysql2's own row parser: statements off the packet path,
+ * see row-packets.ts). The packet path's rules (column-plan.ts) give the same values: a test
+ * compares whole files from both.
+ */
+export function mysqlConverter(type: ColumnType, field?: MysqlField): Converter {
+  const zerofill = field !== undefined && (field.flags & ZEROFILL_FLAG) !== 0;
   switch (type.kind) {
     case 'boolean':
       return (v) => (Buffer.isBuffer(v) ? v[0] === 1 : Number(v) !== 0);
@@ -102,7 +116,7 @@ export function mysqlConverter(type: ColumnType): Converter {
       return (v) => Number(v);
     case 'int64':
     case 'decimal':
-      return (v) => String(v);
+      return zerofill ? (v) => withoutLeadingZeros(String(v)) : (v) => String(v);
     case 'timestamp':
       return (v) => canonicalTimestamp(String(v), type.precision, type.tz === 'utc');
     case 'binary':
@@ -112,4 +126,23 @@ export function mysqlConverter(type: ColumnType): Converter {
     default:
       return (v) => (Buffer.isBuffer(v) ? v.toString('utf8') : String(v));
   }
+}
+
+/** "00042" → "42", "0000.50" → "0.50", "0000" → "0": a ZEROFILL column's number as it is written elsewhere. */
+export function withoutLeadingZeros(text: string): string {
+  let k = 0;
+  while (k < text.length - 1 && text.charCodeAt(k) === 48 && text.charCodeAt(k + 1) !== 46) k++;
+  return k === 0 ? text : text.slice(k);
+}
+
+/**
+ * mysql2's `typeCast` for its own row parser: FLOAT and DOUBLE as the server's text, which the
+ * converter turns into a number with `Number`. mysql2 parses short floats digit by digit, which
+ * rounds differently from `Number` for some 16- and 17-digit values (9.007199254740993).
+ */
+export function floatsAsText(
+  field: { type: string; string(encoding?: string): string | null },
+  next: () => unknown,
+): unknown {
+  return field.type === 'DOUBLE' || field.type === 'FLOAT' ? field.string('ascii') : next();
 }
