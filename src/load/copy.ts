@@ -9,10 +9,12 @@
  *
  * Key order comes from a sort (`keys`: what a merge rewrites, or a deduplicated extraction) or from
  * the input itself (`input`: a full extraction, which the extractor reads in primary-key order);
- * sorting 10M rows instead took the process to 537 MB RSS against 300–400 MB.
+ * sorting 10M rows instead took the process to 537 MB RSS against 300–400 MB. Either way the
+ * unpartitioned write runs in one thread (`inOneThread`): the only way DuckDB keeps that order
+ * across rolled files, and what bounds a merge's memory by the files it rewrites.
  */
 import { mkdirSync } from 'node:fs';
-import type { Engine } from './engine.js';
+import type { Engine, EngineRow } from './engine.js';
 import type { IncrementShape } from './increment.js';
 import { ident, identList, literal } from './sql.js';
 import type { WriteSettings } from './strategy.js';
@@ -46,17 +48,34 @@ export async function copyToDataset(
     ? // DuckDB cannot roll files within a partition; one file per partition per load.
       `PARTITION_BY (${ident(partitioning.config.name)})`
     : `ROW_GROUP_SIZE ${Math.min(ROW_GROUP_ROWS, settings.fileRows)}, ROW_GROUPS_PER_FILE ${Math.max(1, Math.ceil(settings.fileRows / ROW_GROUP_ROWS))}`;
-  if (keepInput) await engine.run('SET preserve_insertion_order = true');
-  const rows = await engine.rows(
-    `COPY (${sorted ? `SELECT * FROM (${select}) ORDER BY ${identList(shape.keys)}` : select}) TO ${literal(out)}
+  const copy = `COPY (${sorted ? `SELECT * FROM (${select}) ORDER BY ${identList(shape.keys)}` : select}) TO ${literal(out)}
       (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL ${settings.compressionLevel},
-       FILENAME_PATTERN 'part-{uuid}', RETURN_FILES true, ${layout})`,
-  );
-  if (keepInput) await engine.run('SET preserve_insertion_order = false');
+       FILENAME_PATTERN 'part-{uuid}', RETURN_FILES true, ${layout})`;
+  const rows = partitioning ? await engine.rows(copy) : await inOneThread(engine, keepInput, copy);
   const result = rows[0] ?? {};
   const files = (result.Files as string[] | undefined) ?? [];
   mkdirSync(out, { recursive: true, mode: 0o750 });
   return { files: [...files], rows: Number(result.Count ?? 0) };
+}
+
+/**
+ * An ordered write runs in one thread. DuckDB writes rolled files (ROW_GROUPS_PER_FILE) in parallel
+ * without keeping order: with two threads their row groups interleave, files are not sorted inside
+ * and neighbouring files overlap in key range (measured on the national-day lab_results: every one
+ * of 9 files), so a merge of recent keys rewrites more than the last file. And a sorted COPY in two
+ * threads holds the sort's and both writers' buffers at once: the merge that rewrote 1.3M
+ * lab_results rows (13 columns, 5 of them text) failed at memory_limit 128MB with two threads and passed
+ * at 96MB with one, and the national-day run failed at the default 256MB on a busy machine.
+ * A failed COPY ends the load and its engine, so the settings are restored only after a success.
+ */
+async function inOneThread(engine: Engine, keepInput: boolean, copy: string): Promise<EngineRow[]> {
+  const [setting] = await engine.rows(`SELECT current_setting('threads')::BIGINT AS threads`);
+  await engine.run('SET threads = 1');
+  if (keepInput) await engine.run('SET preserve_insertion_order = true');
+  const rows = await engine.rows(copy);
+  if (keepInput) await engine.run('SET preserve_insertion_order = false');
+  await engine.run(`SET threads = ${Number(setting?.threads ?? 1)}`);
+  return rows;
 }
 
 /** A load that writes no file still needs its (empty) output directory for the kept files. */
