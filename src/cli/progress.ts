@@ -21,7 +21,8 @@ class ProgressLines {
     this.#bars = new cliProgress.MultiBar(
       {
         stream,
-        format: '{source} {phase} {rows} rows {rate} rows/s {duration_formatted}{eta}',
+        // `{eta}` is cli-progress's own token (from a total we do not set): ours is `{left}`.
+        format: '{source} {phase} {rows} rows {rate} rows/s {duration_formatted}{left}',
         hideCursor: true,
         clearOnComplete: false,
         fps: 5,
@@ -39,7 +40,7 @@ class ProgressLines {
         phase: ''.padEnd(9),
         rows: '0',
         rate: '0',
-        eta: '',
+        left: '',
       });
       this.#lines.set(source, bar);
     }
@@ -50,7 +51,7 @@ class ProgressLines {
     this.line(source).update({
       rows: formatCount(rows),
       rate: formatCount(perSecond),
-      eta: timeLeft(rows, estimate, perSecond),
+      left: timeLeft(rows, estimate, perSecond),
     });
   }
 
@@ -75,7 +76,8 @@ export function progressListener(stream: NodeJS.WriteStream = process.stderr): E
         lines.line(e.source).update({
           phase: `${e.phase} ${e.record.status === 'succeeded' ? 'ok' : e.record.status}`.padEnd(9),
           rows: formatCount(e.record.rows_out),
-          eta: '',
+          rate: rateOf(e.record.rows_out, e.record.duration_ms),
+          left: '',
         });
         break;
       case 'run-finished':
@@ -93,30 +95,39 @@ export function extractProgress(
 ): (Pick<ExtractOptions, 'onProgress' | 'onEstimate' | 'onSource'> & { stop(): void }) | undefined {
   if (!stream.isTTY) return undefined;
   const lines = new ProgressLines(stream);
-  const started = new Map<string, number>();
+  // The rate counts from the first batch a source reports: the rows before it came in no known time.
+  const first = new Map<string, { at: number; rows: number }>();
   const estimates = new Map<string, number>();
   const last = new Map<string, number>();
   return {
     onEstimate: (source, rows) => estimates.set(source, rows),
     onProgress: (source, rows) => {
       const now = performance.now();
-      if (!started.has(source)) {
-        started.set(source, now);
-        lines.line(source).update({ phase: 'extract'.padEnd(9) });
+      const from = first.get(source);
+      if (!from) {
+        first.set(source, { at: now, rows });
+        lines.line(source).update({ phase: 'extract'.padEnd(9), rows: formatCount(rows) });
+        return;
       }
-      if (now - (last.get(source) ?? 0) < 200) return;
+      if (now - (last.get(source) ?? from.at) < 200) return;
       last.set(source, now);
-      const seconds = Math.max((now - started.get(source)!) / 1000, 0.001);
-      lines.rows(source, rows, Math.round(rows / seconds), estimates.get(source));
+      const perSecond = Math.round((rows - from.rows) / ((now - from.at) / 1000));
+      lines.rows(source, rows, perSecond, estimates.get(source));
     },
     onSource: (r) =>
       lines.line(r.source).update({
         phase: `extract ${r.status === 'succeeded' ? 'ok' : r.status}`.padEnd(9),
         rows: formatCount(r.rows),
-        eta: '',
+        rate: rateOf(r.rows, r.duration_ms),
+        left: '',
       }),
     stop: () => lines.stop(),
   };
+}
+
+/** A finished phase's rows/s over its whole duration. */
+function rateOf(rows: number, ms: number): string {
+  return formatCount(Math.round(rows / Math.max(ms / 1000, 0.001)));
 }
 
 /**

@@ -62,6 +62,8 @@ export interface ShardPlan {
   bounds: string[] | null;
   /** The `extract_date=` partition the merged run is published under (the planning shard's day). */
   extract_date: string;
+  /** Output formats every shard writes (the merge needs the same files from each). Absent in older plans. */
+  formats?: string[];
   planned_at: string;
 }
 
@@ -81,7 +83,7 @@ export function parseShard(text: string): ShardSpec {
 export function checkRunId(runId: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(runId) || runId.includes('..'))
     throw new UsageError(`--run-id "${runId}" cannot name a run directory`, {
-      hint: 'use letters, digits, ".", "_" and "-" (e.g. the orchestrator run id, weekly-2025-03-01)',
+      hint: 'use up to 100 letters, digits, ".", "_" and "-", starting with a letter or digit (e.g. weekly-2025-03-01; Airflow: {{ ts_nodash }})',
     });
   return runId;
 }
@@ -110,6 +112,8 @@ export interface ShardPlanRequest {
   shards: number;
   extractDate: string;
   fileMode: number;
+  /** The formats this shard writes (its --format, or output.formats). */
+  formats: readonly string[];
 }
 
 /** The run's plan: the one already written, or this shard's, written unless another shard won. */
@@ -141,6 +145,7 @@ export async function planShards(
     column: plan.orderColumns[0]!,
     bounds: bounds && (bounds.length === req.shards - 1 ? bounds : null),
     extract_date: req.extractDate,
+    formats: [...req.formats],
     planned_at: new Date().toISOString(),
   };
   return agreed(await publishOnce(req, plan.name, mine), plan, req);
@@ -171,21 +176,30 @@ function agreed(stored: ShardPlan, plan: SourcePlan, req: ShardPlanRequest): Sha
     mode: plan.mode,
     range: plan.range ?? null,
     column: plan.orderColumns[0],
+    formats: stored.formats ? [...req.formats].sort() : null,
   };
   const have = {
     shards: stored.shards,
     mode: stored.mode,
     range: stored.range ?? null,
     column: stored.column,
+    formats: stored.formats ? [...stored.formats].sort() : null,
   };
   if (JSON.stringify(want) !== JSON.stringify(have))
     throw new UsageError(
-      `run ${req.runId} of source "${plan.name}" was planned as ${stored.shards} shards of a ${describe(stored)} run on "${stored.column}"; this shard asks for ${req.shards} shards of a ${describe({ ...plan, range: plan.range })} run on "${plan.orderColumns[0]}"`,
+      `run ${req.runId} of source "${plan.name}" was planned as ${stored.shards} shards of a ${describe(stored)} run on "${stored.column}"${stored.formats ? ` to ${stored.formats.join(', ')}` : ''}; this shard asks for ${req.shards} shards of a ${describe({ ...plan, range: plan.range })} run on "${plan.orderColumns[0]}" to ${req.formats.join(', ')}`,
       {
-        hint: 'start every shard of a run with the same --shard i/n, --mode and dates, or use another --run-id',
+        hint: `start every shard of a run the same way: ${shardCommand(stored, '<i>')}`,
       },
     );
   return stored;
+}
+
+/** The command that runs shard `index` of a planned run (for hints: what to type, exactly). */
+export function shardCommand(plan: ShardPlan, index: number | string): string {
+  const what = plan.range ? `--start-date ${plan.range.start} --end-date ${plan.range.end}` : '--mode full';
+  const formats = plan.formats ? ` --format ${plan.formats.join(' ')}` : '';
+  return `moh-etl extract --sources ${plan.source} ${what}${formats} --shard ${index}/${plan.shards} --run-id ${plan.run_id}`;
 }
 
 function describe(p: { mode: string; range?: DateRange }): string {

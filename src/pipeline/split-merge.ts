@@ -26,6 +26,7 @@ import { ReconciliationError, UsageError } from '../errors.js';
 import { compareDecimals } from '../extract/lookback.js';
 import type { StoredValue } from '../extract/state.js';
 import {
+  shardCommand,
   checkRunId,
   planDigest,
   readShardPlan,
@@ -63,7 +64,10 @@ export async function mergeShards(loaded: LoadedConfig, source: string, runId: s
   const directory = runDirectory(outputDir, source, plan?.extract_date ?? '', runId);
   const published = plan && path.join(directory, MANIFEST_NAME);
   if (!plan || !published) return alreadyPublished(outputDir, source, runId);
-  if (existsSync(published)) return finish(loaded, plan, readManifest(published), directory, true);
+  if (existsSync(published)) {
+    const earlier = publishedRun(outputDir, source, runId)!;
+    return finish(loaded, plan, earlier.manifest, directory, true);
+  }
 
   const shards = plan.shards;
   const manifests: Manifest[] = [];
@@ -86,7 +90,7 @@ export async function mergeShards(loaded: LoadedConfig, source: string, runId: s
       `sharded run ${runId} of "${source}" cannot be merged:\n  ${problems.join('\n  ')}`,
       {
         hint: missing.length
-          ? `run ${[...new Set(missing)].map((i) => `\`moh-etl extract --sources ${source} --mode ${plan.mode} --shard ${i}/${shards} --run-id ${runId}\``).join(', ')}, then merge again`
+          ? `run ${[...new Set(missing)].map((i) => `\`${shardCommand(plan, i)}\``).join(', ')}, then merge again`
           : 'extract the run again under a new --run-id',
       },
     );
@@ -97,30 +101,52 @@ export async function mergeShards(loaded: LoadedConfig, source: string, runId: s
 
 /** No plan: either the run was published (and its shards removed) or there is no such run. */
 function alreadyPublished(outputDir: string, source: string, runId: string): MergeResult {
-  const base = path.join(outputDir, source);
-  const day = existsSync(base)
-    ? readdirSync(base).find(
-        (d) => d.startsWith('extract_date=') && existsSync(path.join(base, d, runId, MANIFEST_NAME)),
-      )
-    : undefined;
-  if (!day)
+  const published = publishedRun(outputDir, source, runId);
+  if (!published)
     throw new UsageError(
       `source "${source}" has no sharded run ${runId} (no plan in ${shardsRoot(outputDir, source, runId)})`,
       {
         hint: `start the shards with \`moh-etl extract --sources ${source} --mode full --shard i/n --run-id ${runId}\``,
       },
     );
-  const manifest = path.join(base, day, runId, MANIFEST_NAME);
-  const m = readManifest(manifest);
   return {
     source,
     run_id: runId,
-    shards: m.parts.reduce((n, p) => Math.max(n, (p.range ?? 0) + 1), 1),
-    rows: m.rows,
-    directory: path.dirname(manifest),
-    manifest,
+    shards: published.shards,
+    rows: published.manifest.rows,
+    directory: path.dirname(published.file),
+    manifest: published.file,
     already: true,
   };
+}
+
+/** A merged run published under this id, if any. */
+export interface PublishedRun {
+  file: string;
+  manifest: Manifest;
+  shards: number;
+}
+
+/**
+ * The run `shards merge` published under `runId`, if there is one. An ordinary (unsharded) run of
+ * the same id is refused: its directory is not ours to publish into or to report as merged.
+ */
+export function publishedRun(outputDir: string, source: string, runId: string): PublishedRun | undefined {
+  const base = path.join(outputDir, source);
+  const day = existsSync(base)
+    ? readdirSync(base).find(
+        (d) => d.startsWith('extract_date=') && existsSync(path.join(base, d, runId, MANIFEST_NAME)),
+      )
+    : undefined;
+  if (!day) return undefined;
+  const file = path.join(base, day, runId, MANIFEST_NAME);
+  const manifest = readManifest(file);
+  if (manifest.shards === undefined)
+    throw new UsageError(
+      `run id ${runId} of source "${source}" already names a run that was not sharded (${path.dirname(file)})`,
+      { hint: 'give the shards another --run-id' },
+    );
+  return { file, manifest, shards: manifest.shards };
 }
 
 async function shardProblems(plan: ShardPlan, i: number, m: Manifest, dir: string): Promise<string[]> {
@@ -222,6 +248,7 @@ async function publish(
     columns: manifests[0]?.columns ?? [],
     key_columns: manifests[0]?.key_columns ?? [plan.column],
     split: { column: plan.column, bounds: plan.bounds ?? [] },
+    shards: plan.shards,
     parts,
   };
   const mode = Number.parseInt(loaded.config.output.file_mode, 8);

@@ -33,6 +33,7 @@ import { MANIFEST_NAME, type Manifest } from '../write/layout.js';
 import { checkRequest, runStatus } from './extract-step.js';
 import { newRunId } from './run-id.js';
 import { extractWithAttempts } from './source-attempts.js';
+import { publishedRun, type PublishedRun } from './split-merge.js';
 import { RECORD_VERSION, type RunSummary, type SourceResult } from './summary.js';
 
 export interface ShardOptions {
@@ -66,6 +67,9 @@ export async function runShard(
   });
   let result: SourceResult;
   try {
+    // Merged and published already: a shard run again (an orchestrator's retry) reads nothing.
+    const published = publishedRun(path.resolve(root, config.output.directory), name, runId);
+    if (published) return summaryOf(options, started, alreadyMerged(name, runId, published));
     const conn = connections.get(config.sources[name]!.connection);
     const plan = await planSource(conn, sourceRequest(loaded, name, mode, options.range));
     const outputDir = path.resolve(root, config.output.directory);
@@ -75,6 +79,7 @@ export async function runShard(
       shards: options.shard.count,
       extractDate: todayIn(config.extraction.timezone, started),
       fileMode: Number.parseInt(config.output.file_mode, 8),
+      formats: options.formats ?? config.output.formats,
     });
     const directory = shardDirectory(outputDir, name, runId, options.shard);
     const stateDir = path.resolve(
@@ -98,6 +103,10 @@ export async function runShard(
   } finally {
     await connections.closeAll();
   }
+  return summaryOf(options, started, result);
+}
+
+function summaryOf(options: ShardOptions, started: Date, result: SourceResult): RunSummary {
   const finished = new Date();
   return {
     record_version: RECORD_VERSION,
@@ -109,6 +118,21 @@ export async function runShard(
     duration_ms: finished.getTime() - started.getTime(),
     range: options.range,
     sources: [result],
+  };
+}
+
+/** The result of a shard whose run was merged and published: nothing read, nothing written. */
+function alreadyMerged(source: string, runId: string, published: PublishedRun): SourceResult {
+  return {
+    source,
+    run_id: runId,
+    status: 'succeeded',
+    mode: published.manifest.mode,
+    rows: 0,
+    files: [],
+    manifest: published.file,
+    duration_ms: 0,
+    note: `run ${runId} was merged and published already (${published.shards} shards, ${published.manifest.rows} rows): nothing to extract`,
   };
 }
 

@@ -44,6 +44,8 @@ export interface Manifest {
   split?: { column: string; bounds: string[] };
   /** One shard of a sharded run (extract/shard-plan.ts): its place and the plan it read (digest). */
   shard?: { index: number; count: number; plan: string };
+  /** A run `shards merge` published: how many shards it was read in. */
+  shards?: number;
   parts: {
     file: string;
     rows: number;

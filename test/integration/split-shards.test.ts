@@ -183,6 +183,60 @@ describeEachDialect('shards across processes', (target, connection) => {
     expect(published(loaded).rows).toEqual(unsplit);
   }, 180_000);
 
+  it('after the merge a shard reads nothing; another format, an unsharded run id or ad-hoc flags are refused', async () => {
+    const loaded = await project();
+    const runId = `after-${target.name}`;
+    const at = { cwd: loaded.root };
+    const args = (i: number, ...more: string[]) => [
+      'extract',
+      '--sources',
+      'events',
+      '--mode',
+      'full',
+      '--shard',
+      `${i}/2`,
+      '--run-id',
+      runId,
+      ...more,
+    ];
+    expect(cli(args(0, '--format', 'csv'), at).code).toBe(0);
+    // Shard 1 asked for other files than the plan's: refused before reading, with the command to type.
+    const parquet = cli(args(1, '--format', 'parquet'), at);
+    expect(parquet.code).toBe(2);
+    expect(parquet.stderr).toMatch(/planned as 2 shards of a full run on "id" to csv/);
+    expect(parquet.stderr).toContain(`--mode full --format csv --shard <i>/2 --run-id ${runId}`);
+    // The merge names the unfinished shard with the command that finishes it, formats included.
+    const early = cli(['shards', 'merge', 'events', '--run', runId], at);
+    expect(early.code).toBe(1);
+    expect(early.stderr).toContain(
+      `moh-etl extract --sources events --mode full --format csv --shard 1/2 --run-id ${runId}`,
+    );
+    expect(cli(args(1, '--format', 'csv'), at).code).toBe(0);
+    expect(cli(['shards', 'merge', 'events', '--run', runId], at).code).toBe(0);
+
+    // An orchestrator retrying a shard of the published run: nothing read, no new plan, exit 0.
+    const again = cli(args(0, '--format', 'csv'), at);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/merged and published already \(2 shards/);
+    expect(existsSync(path.join(loaded.root, 'data/raw/events/_shards', runId))).toBe(false);
+    expect(published(loaded).rows).toEqual(unsplit);
+
+    // The id of an ordinary run is not a sharded run's to publish into.
+    const plain = cli(['extract', '--sources', 'events', '--mode', 'full', '--json'], at);
+    const plainId = (JSON.parse(plain.stdout) as { sources: { run_id: string }[] }).sources[0]!.run_id;
+    const taken = cli(
+      ['extract', '--sources', 'events', '--mode', 'full', '--shard', '0/1', '--run-id', plainId],
+      at,
+    );
+    expect(taken.code).toBe(2);
+    expect(taken.stderr).toMatch(/already names a run that was not sharded/);
+    expect(existsSync(path.join(loaded.root, 'data/raw/events/_shards', plainId))).toBe(false);
+
+    const adhoc = cli([...args(0), '--select', 'id', '--limit', '5'], at);
+    expect(adhoc.code).toBe(2);
+    expect(adhoc.stderr).toMatch(/^error: --shard and --run-id do not combine with ad-hoc flags/m);
+  }, 180_000);
+
   it('a finished shard run again changes nothing; a changed part or another n is refused', async () => {
     const loaded = await project();
     const runId = `check-${target.name}`;

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ExitCode } from '../../errors.js';
+import { ExitCode, UsageError } from '../../errors.js';
 import { runExtract } from '../../pipeline/extract-step.js';
 import { saveSummary, type RunSummary } from '../../pipeline/summary.js';
 import { loadContext } from '../context.js';
@@ -14,9 +14,17 @@ import { extractProgress } from '../progress.js';
 /** `moh-etl extract`: extract the requested sources to files under output.directory. */
 export async function extractCommand(flags: ExtractFlags, out: Out = stdout): Promise<number> {
   // A statement typed here, or one source narrowed: extracted once, no state (cli/adhoc-command.ts).
+  const sharded = flags.shard !== undefined || flags.runId !== undefined;
+  // Every shard of a run would otherwise extract the whole narrowed source, with no run to merge.
+  if (sharded && isAdhoc(flags))
+    throw new UsageError(
+      '--shard and --run-id do not combine with ad-hoc flags (--sql, --select, --where, --limit, --output, --stdout…)',
+      {
+        hint: 'shard a configured source as it is configured; narrow it with --start-date/--end-date',
+      },
+    );
   if (isAdhoc(flags)) return (await import('../adhoc-command.js')).adhocExtractCommand(flags, { out });
-  if (flags.shard !== undefined || flags.runId !== undefined)
-    return (await import('./shards.js')).extractShardCommand(flags, out);
+  if (sharded) return (await import('./shards.js')).extractShardCommand(flags, out);
   const loaded = loadContext(flags);
   const sources = resolveSources(loaded, flags.sources);
   const range = resolveRange(flags, loaded.config.extraction.timezone);

@@ -50,7 +50,11 @@ export async function extractShardCommand(flags: ShardExtractFlags, out: Out = s
       hint: 'name it with --sources',
     });
   if (flags.fresh || flags.dryRun)
-    throw new UsageError(`--shard cannot be combined with ${flags.fresh ? '--fresh' : '--dry-run'}`);
+    throw new UsageError(`--shard cannot be combined with ${flags.fresh ? '--fresh' : '--dry-run'}`, {
+      hint: flags.fresh
+        ? 'a shard resumes its own checkpoint; to start a run over, give it another --run-id'
+        : 'leave out --shard and --run-id to see the source’s statement and row estimate',
+    });
   const range = resolveRange(flags, loaded.config.extraction.timezone);
   const mode = resolveMode(flags.mode);
   const formats = resolveFormats(flags.format);
@@ -95,7 +99,7 @@ export async function shardsMergeCommand(
     if (flags.json) out(JSON.stringify({ type: 'merge', ...merged }));
     else
       out(
-        `${merged.already ? 'Already published' : 'Published'}: run ${runId} of ${source}, ${merged.shards} shards, ${formatCount(merged.rows)} rows; manifest ${shownPath(merged.manifest)}`,
+        `${merged.already ? 'Already published' : 'Published'}: run ${runId} of ${source}, ${merged.shards} shard${merged.shards === 1 ? '' : 's'}, ${formatCount(merged.rows)} rows; manifest ${shownPath(merged.manifest)}`,
       );
     return { exitCode: ExitCode.Success };
   });
