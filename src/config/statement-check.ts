@@ -44,13 +44,13 @@ const PARSER_DATABASE: Partial<Record<ConnectionClient, ParserDatabase>> = {
 export function statementProblem(sql: string, client?: ConnectionClient): string | undefined {
   const tokens = words(sql, client === 'mysql');
   if (tokens.length === 0) return 'the statement is empty';
-  if (tokens.includes(';')) return 'a template is one statement: remove the ";" (and anything after it)';
-  if (!FIRST.has(tokens[0]!)) return `a template must be a SELECT (or WITH … SELECT), not ${tokens[0]}`;
+  if (tokens.includes(';')) return 'one statement only: remove the ";" (and anything after it)';
+  if (!FIRST.has(tokens[0]!)) return `it must be a SELECT (or WITH … SELECT), not ${tokens[0]}`;
   for (let i = 0; i < tokens.length; i++) {
     const word = tokens[i]!;
     // A function of that name (replace(), a user function called update_x is one word) is fine.
     if (WRITING.has(word) && tokens[i + 1] !== '(')
-      return `${word} is not allowed: moh-etl only reads (a template is one SELECT)`;
+      return `${word} is not allowed: moh-etl only reads (one SELECT)`;
     if (
       (word === 'FOR' && ['UPDATE', 'SHARE', 'NO', 'KEY'].includes(tokens[i + 1] ?? '')) ||
       (word === 'LOCK' && tokens[i + 1] === 'IN')
@@ -75,9 +75,9 @@ function parserProblem(sql: string, client?: ConnectionClient): string | undefin
     into?: { expr?: unknown };
     locking_read?: unknown;
   }[];
-  if (statements.length !== 1) return `a template is one statement, found ${statements.length}`;
+  if (statements.length !== 1) return `one statement only, found ${statements.length}`;
   const s = statements[0]!;
-  if (s.type !== 'select') return `a template must be a SELECT, not ${String(s.type).toUpperCase()}`;
+  if (s.type !== 'select') return `it must be a SELECT, not ${String(s.type).toUpperCase()}`;
   if (s.into?.expr) return 'SELECT … INTO writes a table: remove INTO';
   if (s.locking_read) return 'FOR UPDATE/SHARE takes locks on the source: remove it';
   return undefined;

@@ -228,8 +228,8 @@ describe('wrong inputs: one clear line, the documented exit code, nothing writte
   // As typed at a shell: words split at spaces, '…' quoting one word.
   // prettier-ignore
   const cases: [string, string, number, RegExp][] = [
-    ['DELETE', `--sql 'DELETE FROM patients' --connection closed`, 2, refused('--sql', 'a template must be a SELECT')],
-    ['a second statement', `--sql 'SELECT 1; DROP TABLE patients' --connection closed`, 2, refused('--sql', 'a template is one statement')],
+    ['DELETE', `--sql 'DELETE FROM patients' --connection closed`, 2, refused('--sql', 'it must be a SELECT')],
+    ['a second statement', `--sql 'SELECT 1; DROP TABLE patients' --connection closed`, 2, refused('--sql', 'one statement only')],
     ['a writing CTE', `--sql 'WITH d AS (DELETE FROM patients RETURNING *) SELECT * FROM d' --key patient_id --connection closed`, 2, refused('--sql', 'DELETE is not allowed')],
     ['a statement in --where', `${keyed} --where '1=1; DELETE FROM x'`, 2, refused('--where', 'a predicate is one condition: remove the ";"')],
     ['--where escaping its parentheses', `--sources patients --where '1=1) UNION SELECT * FROM patients WHERE (1=1'`, 2, refused('--where', 'a "\\)" closes a parenthesis the predicate did not open\n')],
