@@ -41,7 +41,7 @@ export async function extractShardCommand(flags: ShardExtractFlags, out: Out = s
   const shard = parseShard(flags.shard);
   if (!flags.runId)
     throw new UsageError('--shard needs --run-id: every shard of a run names the same run', {
-      hint: 'pass the orchestrator run id, e.g. --run-id "$JOB_NAME" (Kubernetes) or --run-id "{{ run_id }}" (Airflow)',
+      hint: 'pass one id for every shard of the run, e.g. --run-id "$RUN_ID" set on the Kubernetes Job, or --run-id "attendances-{{ ts_nodash }}" in Airflow (its run_id holds ":" and "+")',
     });
   const runId = checkRunId(flags.runId);
   const sources = resolveSources(loaded, flags.sources);
