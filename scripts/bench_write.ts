@@ -14,223 +14,28 @@
  * Each Node phase runs in its own child process (this file, forked with MOH_BENCH_TASK set), so its peak
  * RSS (VmHWM) is that phase's alone; times are taken in the child around the measured work. psql runs
  * under /usr/bin/time for its peak RSS. Temp project and server are removed on success, failure, Ctrl-C.
+ * The measured phase is scripts/lib/bench-write-task.ts, the children and psql bench-write-children.ts,
+ * the project bench-write-project.ts.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { parse, stringify } from 'yaml';
-import { loadConfig, type LoadedConfig } from '../src/config/load.js';
 import type { OutputFormat } from '../src/config/schema.js';
-import { openConnection } from '../src/db/connection.js';
-import { readBatches } from '../src/extract/batches.js';
-import { bounded, planSource } from '../src/extract/plan.js';
-import { silentLogger } from '../src/observe/logger.js';
-import { runExtract } from '../src/pipeline/extract-step.js';
 import { parseDate } from '../src/synth/calendar.js';
 import { attendanceCount, createDemoDatabase, DEFAULT_OPTIONS } from '../src/synth/index.js';
-import { BENCH_ATTENDANCES_SQL } from './lib/bench-template.js';
-import { startPostgres, type RunningServer } from './lib/servers.js';
+import { children, psqlCopy, runChild } from './lib/bench-write-children.js';
+import { writeProject } from './lib/bench-write-project.js';
+import { runTask, TASK_VAR, type Measurement, type Task } from './lib/bench-write-task.js';
+import { startPostgres } from './lib/servers.js';
 
 const SELF = fileURLToPath(import.meta.url);
 /** Removed on any exit (servers.ts stops the server on exit by itself). */
 const tempDirs = new Set<string>();
-const TASK_VAR = 'MOH_BENCH_TASK';
-const PASSWORD_VAR = 'MOH_BENCH_PASSWORD';
 const MB = 1024 * 1024;
-
-interface Task {
-  root: string;
-  source: string;
-  /** A format: the whole pipeline to that format; undefined: extraction only. */
-  format?: OutputFormat;
-}
-
-interface Measurement {
-  rows: number;
-  seconds: number;
-  cpuSeconds?: number;
-  peakRssBytes?: number;
-  bytes?: number;
-}
-
-function peakRss(): number {
-  const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
-  return m ? Number(m[1]) * 1024 : process.resourceUsage().maxRSS * 1024;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Child: one measured phase
-
-async function runTask(task: Task): Promise<Measurement> {
-  const loaded: LoadedConfig = loadConfig({
-    root: task.root,
-    env: { [PASSWORD_VAR]: process.env[PASSWORD_VAR] },
-  });
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  let rows = 0;
-  let bytes: number | undefined;
-  if (task.format) {
-    const summary = await runExtract(
-      loaded,
-      { sources: [task.source], mode: 'full', formats: [task.format] },
-      silentLogger(),
-    );
-    const result = summary.sources[0];
-    if (result?.status !== 'succeeded') throw new Error(`runExtract failed: ${result?.error ?? 'no result'}`);
-    rows = result.rows;
-    bytes = result.files.reduce((sum, f) => sum + statSync(f).size, 0);
-  } else {
-    const source = loaded.config.sources[task.source]!;
-    const conn = openConnection(
-      source.connection,
-      loaded.config.connections[source.connection]!,
-      loaded.root,
-    );
-    try {
-      const plan = await planSource(conn, {
-        name: task.source,
-        source,
-        template: loaded.queries[source.query ?? task.source]!,
-        mode: 'full',
-        timeZone: loaded.config.extraction.timezone,
-        batchSize: loaded.config.extraction.batch_size,
-      });
-      for await (const batch of readBatches(conn, bounded(conn, plan, undefined), undefined))
-        rows += batch.rows.length;
-    } finally {
-      await conn.close();
-    }
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  const cpu = process.cpuUsage(cpu0);
-  return { rows, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssBytes: peakRss(), bytes };
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Parent: children, psql, project
-
-const children = new Set<ChildProcess>();
-const track = <T extends ChildProcess>(child: T): T => {
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-};
-
-function runChild(task: Task, password: string, execArgv: string[]): Promise<Measurement> {
-  return new Promise((resolve, reject) => {
-    const child = track(
-      fork(SELF, [], {
-        execArgv,
-        env: { ...process.env, [TASK_VAR]: JSON.stringify(task), [PASSWORD_VAR]: password },
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      }),
-    );
-    let message: { ok: boolean; result?: Measurement; error?: string } | undefined;
-    child.on('message', (m) => (message = m as typeof message));
-    child.on('error', reject);
-    child.on('exit', (code, signal) =>
-      message?.ok && message.result
-        ? resolve(message.result)
-        : reject(new Error(`child failed (${signal ?? `exit ${code}`}): ${message?.error ?? 'no result'}`)),
-    );
-  });
-}
-
-async function psqlCopy(server: RunningServer, table: string, dir: string): Promise<Measurement> {
-  const timeFile = path.join(dir, `time-${table}.txt`);
-  const psqlArgs = [
-    ...['-X', '-v', 'ON_ERROR_STOP=1', '-h', server.host, '-p', String(server.port), '-U', server.user],
-    ...['-d', server.database, '-c', `\\copy (select * from ${table}) to '/dev/null' csv`],
-  ];
-  const gnuTime = existsSync('/usr/bin/time');
-  const [file, args] = gnuTime
-    ? ['/usr/bin/time', ['-f', '%M %U %S', '-o', timeFile, 'psql', ...psqlArgs]]
-    : ['psql', psqlArgs];
-  const t0 = performance.now();
-  const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
-    const child = track(spawn(file, args, { env: { ...process.env, PGPASSWORD: server.password } }));
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', reject);
-    child.on('close', (c) => resolve({ code: c, out }));
-  });
-  const seconds = (performance.now() - t0) / 1000;
-  const copied = /COPY (\d+)/.exec(out);
-  if (code !== 0 || !copied) throw new Error(`psql failed (exit ${code}): ${out.trim()}`);
-  const m: Measurement = { rows: Number(copied[1]), seconds };
-  if (gnuTime) {
-    const [kb, user, sys] = (await readFile(timeFile, 'utf8')).trim().split(/\s+/).map(Number);
-    m.peakRssBytes = (kb ?? 0) * 1024;
-    m.cpuSeconds = (user ?? 0) + (sys ?? 0);
-  }
-  return m;
-}
-
-function repoRoot(): string {
-  for (let dir = path.dirname(SELF); path.dirname(dir) !== dir; dir = path.dirname(dir))
-    if (existsSync(path.join(dir, 'config/queries.yml')) && existsSync(path.join(dir, 'package.json')))
-      return dir;
-  throw new Error('cannot find the repository (config/queries.yml)');
-}
-
-/** The repository's config with the connection pointed at the server, plus a source on `excelTable`. */
-async function writeProject(
-  root: string,
-  server: RunningServer,
-  excelTable: string,
-  batchSize: number | undefined,
-): Promise<void> {
-  const repo = repoRoot();
-  const doc = parse(await readFile(path.join(repo, 'config/database.yml'), 'utf8')) as {
-    sources: Record<string, object>;
-    connections: unknown;
-    extraction?: object;
-    validation?: unknown;
-    schedules?: unknown;
-    transform?: unknown;
-    load?: unknown;
-  };
-  const queries = parse(await readFile(path.join(repo, 'config/queries.yml'), 'utf8')) as Record<
-    string,
-    { sql: string }
-  >;
-  const template = queries.attendances ? { ...queries.attendances, sql: BENCH_ATTENDANCES_SQL } : undefined;
-  if (!doc.sources.attendances || !template)
-    throw new Error('the repository config has no attendances source');
-  // The benchmark's attendances read the table alone (no date of birth: no transform runs here).
-  const source = { ...doc.sources.attendances, connection: 'src', pii_columns: ['patient_id'] };
-  doc.sources = { attendances: source, [excelTable]: { ...source, query: excelTable } };
-  queries.attendances = template;
-  queries[excelTable] = {
-    ...template,
-    sql: template.sql.replace(/\bFROM\s+attendances\b/i, `FROM ${excelTable}`),
-  };
-  const { host, port, database, user } = server;
-  doc.connections = {
-    src: { client: 'postgres', host, port, database, user, password: `\${${PASSWORD_VAR}}` },
-  };
-  doc.extraction = {
-    ...doc.extraction,
-    default_connection: 'src',
-    ...(batchSize === undefined ? {} : { batch_size: batchSize }),
-  };
-  // Checks name the repository's other sources, which this project drops; they are not measured here.
-  delete doc.validation;
-  delete doc.schedules;
-  delete doc.transform;
-  delete doc.load;
-  await mkdir(path.join(root, 'config'), { recursive: true });
-  await writeFile(path.join(root, 'config/database.yml'), stringify(doc));
-  await writeFile(path.join(root, 'config/queries.yml'), stringify(queries));
-  loadConfig({ root, env: { [PASSWORD_VAR]: server.password } }); // fail here, not in a child
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // Parent: the run and the report
@@ -320,7 +125,7 @@ async function main(): Promise<void> {
       return m;
     };
     const child = (source: string, format?: OutputFormat) => () =>
-      runChild({ root, source, format }, server.password, profArgs);
+      runChild(SELF, { root, source, format }, server.password, profArgs);
     const copy = await phase(
       'psql \\copy attendances to /dev/null (csv)',
       undefined,
