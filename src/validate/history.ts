@@ -7,6 +7,8 @@
  * An empty increment is recorded (`empty: true`: the history says the run happened) but is never a
  * data point: a few quiet nights would pull the median towards 0 and make the next normal day look
  * anomalous. Entries written before the flag existed are recognised by their 0 incremental rows.
+ * An empty date range (`validate --range today` before the day's first visit) is no data point
+ * either, for the same reason.
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -26,9 +28,10 @@ export interface MetricsEntry {
   empty?: boolean;
 }
 
-/** Whether an entry is a data point for the anomaly check (empty increments are not). */
+/** Whether an entry is a data point for the anomaly check (empty increments and ranges are not). */
 export function comparable(entry: MetricsEntry, scope: string): boolean {
   if (entry.scope !== scope) return false;
+  if (entry.scope === 'range' && entry.rows === 0) return false;
   return !(entry.empty ?? (entry.scope === 'incremental' && entry.rows === 0));
 }
 

@@ -55,6 +55,10 @@ describe('row_count anomaly', () => {
     const full = [entry(10, 'full'), entry(10, 'full'), entry(0, 'full')];
     expect(rowCountAnomaly(full, 'full', 10, settings).median).toBe(10);
     expect(rowCountAnomaly([...full, entry(0, 'full')], 'full', 10, settings).median).toBe(5);
+    // An empty date range (a day before its first visit) is not a data point either.
+    const ranges = [0, 24_000, 0, 25_000, 26_000].map((n) => entry(n, 'range'));
+    const r = rowCountAnomaly(ranges, 'range', 24_316, settings);
+    expect([r.status, r.median, r.history]).toEqual(['pass', 25_000, 3]);
   });
 
   it('records an empty increment as such, with its run and NULL shares', () => {
