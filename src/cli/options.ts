@@ -53,7 +53,12 @@ export interface ExtractFlags extends CommonFlags {
 }
 
 /** Requested sources, in the order given; default: every enabled source. */
-export function resolveSources(loaded: LoadedConfig, requested: string[] | undefined): string[] {
+export function resolveSources(
+  loaded: LoadedConfig,
+  requested: string[] | undefined,
+  /** Where the names came from, for the message (a flag, or an argument). */
+  where = 'in --sources',
+): string[] {
   const all = Object.entries(loaded.config.sources);
   if (!requested || requested.length === 0) return all.filter(([, s]) => s.enabled).map(([n]) => n);
   const names = requested
@@ -67,7 +72,7 @@ export function resolveSources(loaded: LoadedConfig, requested: string[] | undef
   const unknown = names.filter((n) => !Object.hasOwn(loaded.config.sources, n));
   if (unknown.length > 0) {
     throw new UsageError(
-      `unknown source${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')} in --sources${
+      `unknown source${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')} ${where}${
         unknown.length === 1
           ? didYouMean(
               unknown[0]!,

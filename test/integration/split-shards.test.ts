@@ -232,6 +232,10 @@ describeEachDialect('shards across processes', (target, connection) => {
     expect(taken.stderr).toMatch(/already names a run that was not sharded/);
     expect(existsSync(path.join(loaded.root, 'data/raw/events/_shards', plainId))).toBe(false);
 
+    const typo = cli(['shards', 'merge', 'evnts', '--run', runId], at);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/^error: unknown source "evnts" to merge \(did you mean "events"\?\)/m);
+
     const adhoc = cli([...args(0), '--select', 'id', '--limit', '5'], at);
     expect(adhoc.code).toBe(2);
     expect(adhoc.stderr).toMatch(/^error: --shard and --run-id do not combine with ad-hoc flags/m);

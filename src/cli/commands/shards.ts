@@ -91,6 +91,7 @@ export async function shardsMergeCommand(
   out: Out = stdout,
 ): Promise<number> {
   const loaded = loadContext(flags);
+  resolveSources(loaded, [source], 'to merge'); // an unknown source: named, with a did-you-mean
   if (!flags.run) throw new UsageError('shards merge needs --run ID (the --run-id the shards were given)');
   const runId = checkRunId(flags.run);
   return withSession(loaded, flags, 'shards merge', async ({ log }) => {
