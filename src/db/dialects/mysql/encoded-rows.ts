@@ -2,12 +2,10 @@
  * One batch's rows as bytes in the 'pg-text' layout of EncodedRows, re-packed from MySQL row
  * packets as they arrive (text-row.ts `repackRow`: a copy per field, the lengths widened to 32
  * bits). The layout is PostgreSQL's DataRow body, so everything that reads EncodedRows — the CSV
- * writer's byte path, the settled-rows counter — reads these rows unchanged, and rows are decoded
- * (the same steps as PostgreSQL's: decodeDataRow, then the column converters) only when asked for.
+ * writer's byte path, the settled-rows counter — reads these rows unchanged, and decoding them
+ * on demand is LayoutRows's, as for PostgreSQL's.
  */
-import { fieldOffset, type CellValue, type EncodedRows, type Row } from '../../../schema/column-types.js';
-// The layout's decoder: the layout is PostgreSQL's, so is its reader.
-import { decodeDataRow } from '../postgres/data-row.js';
+import { LayoutRows } from '../../layout-rows.js';
 import type { Converter } from './column-plan.js';
 import { repackBound, repackRow, type RowPlan } from './text-row.js';
 
@@ -28,49 +26,34 @@ function takeBuffer(size: number): Buffer {
   return b && b.length >= size ? b : Buffer.allocUnsafe(size);
 }
 
-export class MysqlEncodedRows implements EncodedRows {
-  readonly kind = 'pg-text';
+export class MysqlEncodedRows extends LayoutRows {
   // Sized like the largest batch so far: growing by doubling allocates (and collects) twice the
   // batch outside the heap, which V8 answers with full collections (see PgEncodedRows).
   #bytes = takeBuffer(Math.min(sizeHint, 8 * 1024 * 1024));
-  #used = 0;
-  #starts = new Int32Array(1024);
-  #count = 0;
-  #rows: Row[] | undefined;
 
   constructor(
     private readonly plan: RowPlan,
-    readonly converters: readonly (Converter | undefined)[],
-  ) {}
-
-  get count(): number {
-    return this.#count;
+    converters: readonly (Converter | undefined)[],
+  ) {
+    super(converters);
   }
 
   get bytes(): Buffer {
-    return this.#live();
-  }
-
-  get starts(): Int32Array {
-    return this.#starts;
+    if (this.#bytes === released) throw new Error('the bytes of a MySQL batch were read after release()');
+    return this.#bytes;
   }
 
   /** Re-pack the row packet payload `src[start, end)` after the rows so far. */
   add(src: Buffer, start: number, end: number): void {
     const room = repackBound(end - start, this.plan);
-    if (this.#used + room > this.#bytes.length) this.#grow(room);
-    if (this.#count === this.#starts.length) {
-      const next = new Int32Array(this.#starts.length * 2);
-      next.set(this.#starts);
-      this.#starts = next;
-    }
-    this.#starts[this.#count++] = this.#used;
-    this.#used = repackRow(src, start, end, this.plan, this.#bytes, this.#used);
+    if (this.used + room > this.#bytes.length) this.#grow(room);
+    this.addStart(this.used);
+    this.used = repackRow(src, start, end, this.plan, this.#bytes, this.used);
   }
 
   /** Note the batch's size for the next one; call when the result has ended. */
   finish(): void {
-    if (this.#used * 1.1 > sizeHint) sizeHint = Math.ceil(this.#used * 1.1);
+    if (this.used * 1.1 > sizeHint) sizeHint = Math.ceil(this.used * 1.1);
   }
 
   /**
@@ -83,67 +66,9 @@ export class MysqlEncodedRows implements EncodedRows {
     this.#bytes = released;
   }
 
-  /** The texts of row i as they are in the layout (nothing converted). */
-  rawRow(i: number): (string | null)[] {
-    return decodeDataRow(this.#live(), this.#starts[i]!, this.#end(i));
-  }
-
-  row(i: number): Row {
-    if (this.#rows) return this.#rows[i]!;
-    return this.#convert(this.rawRow(i));
-  }
-
-  rows(): Row[] {
-    if (!this.#rows) {
-      const rows = new Array<Row>(this.#count);
-      for (let i = 0; i < this.#count; i++) rows[i] = this.#convert(this.rawRow(i));
-      this.#rows = rows;
-    }
-    return this.#rows;
-  }
-
-  column(c: number): CellValue[] {
-    if (this.#rows) return this.#rows.map((r) => r[c]!);
-    const out = new Array<CellValue>(this.#count);
-    const convert = this.converters[c];
-    const bytes = this.#live();
-    for (let i = 0; i < this.#count; i++) {
-      const p = fieldOffset(this, i, c);
-      const len = bytes.readInt32BE(p);
-      if (len < 0) {
-        out[i] = null;
-        continue;
-      }
-      const text = bytes.toString('utf8', p + 4, p + 4 + len);
-      out[i] = convert ? convert(text) : text;
-    }
-    return out;
-  }
-
-  #live(): Buffer {
-    if (this.#bytes === released) throw new Error('the bytes of a MySQL batch were read after release()');
-    return this.#bytes;
-  }
-
   #grow(room: number): void {
-    const next = Buffer.allocUnsafe(Math.max(this.#bytes.length * 2, this.#used + room));
-    this.#bytes.copy(next, 0, 0, this.#used);
+    const next = Buffer.allocUnsafe(Math.max(this.#bytes.length * 2, this.used + room));
+    this.#bytes.copy(next, 0, 0, this.used);
     this.#bytes = next;
-  }
-
-  #end(i: number): number {
-    return i + 1 < this.#count ? this.#starts[i + 1]! : this.#used;
-  }
-
-  /** In place, as the value path does: a converter never sees NULL. */
-  #convert(fields: (string | null)[]): Row {
-    const row: Row = fields;
-    const converters = this.converters;
-    for (let i = 0; i < converters.length; i++) {
-      const convert = converters[i];
-      const v = fields[i];
-      if (convert && v !== null && v !== undefined) row[i] = convert(v);
-    }
-    return row;
   }
 }
