@@ -6,7 +6,7 @@
  */
 import type { SourceConnection } from '../db/connection.js';
 import type { QueryResult } from '../db/dialect.js';
-import { withEncodedRows, type RowBatch } from '../schema/column-types.js';
+import { withEncodedRows, type EncodedRows, type RowBatch } from '../schema/column-types.js';
 import { batchQuery } from './keyset.js';
 import type { SourcePlan } from './plan.js';
 import type { Watermark } from './state.js';
@@ -79,6 +79,7 @@ export async function* readBatches(
     return result;
   };
   let sent: Promise<void> = Promise.resolve();
+  let held: EncodedRows | undefined;
   let pending: Promise<QueryResult> | undefined = fetch(start?.values, start?.columns ?? plan.orderColumns);
   try {
     while (pending) {
@@ -112,11 +113,17 @@ export async function* readBatches(
         await Promise.race([sent, pending.then(noop, noop), pause(SEND_WAIT_MS)]);
       }
       // An encoded batch keeps `rows` a getter: a consumer of the bytes (CSV) never decodes them.
-      yield result.encoded
-        ? withEncodedRows({ columns: plan.columns, position: result.lastKey, endsPart }, result.encoded)
+      held = result.encoded;
+      yield held
+        ? withEncodedRows({ columns: plan.columns, position: result.lastKey, endsPart }, held)
         : { columns: plan.columns, rows: result.rows, position: result.lastKey, endsPart };
+      // The caller asked for the next batch, so it is done with this one's bytes: their buffer can
+      // take a later batch (a fresh one each time made V8 collect fully every few batches).
+      held?.release?.();
+      held = undefined;
     }
   } finally {
+    held?.release?.();
     // An abandoned prefetch (the caller stopped early) is simply dropped.
     pending = undefined;
   }

@@ -12,13 +12,7 @@
  * reported, not failed.
  */
 import type { Dialect } from '../db/dialect.js';
-import {
-  fieldOffset,
-  type CellValue,
-  type ColumnType,
-  type EncodedRows,
-  type RowBatch,
-} from '../schema/column-types.js';
+import { type CellValue, type ColumnType, type EncodedRows, type RowBatch } from '../schema/column-types.js';
 import { canonicalTimestamp, canonicalTimestampInto } from '../schema/timestamp-text.js';
 import type { SqlFragment } from './keyset.js';
 import { compareDecimals } from './lookback.js';
@@ -73,15 +67,23 @@ function countTimestamps(
   const utc = type.tz === 'utc';
   // Canonical timestamps are ASCII, so byte order is the order of the strings compared above.
   const m = Buffer.from(canonicalTimestamp(String(mark), type.precision, utc), 'latin1');
+  const quick = m.length >= 19 && m[10] === T;
   // canonicalTimestampInto takes texts of up to 40 bytes and may add 14.
   const scratch = Buffer.allocUnsafe(64);
   const bytes = encoded.bytes;
+  const starts = encoded.starts;
   let n = 0;
   for (let r = 0; r < encoded.count; r++) {
-    const p = fieldOffset(encoded, r, index);
-    const len = bytes.readInt32BE(p);
+    let p = starts[r]! + 2;
+    for (let c = 0; c < index; c++) p += 4 + Math.max(int32At(bytes, p), 0);
+    const len = int32At(bytes, p);
     if (len < 0) continue;
     const start = p + 4;
+    const order = quick ? prefixOrder(bytes, start, start + len, m) : 0;
+    if (order !== 0) {
+      if (order < 0) n++;
+      continue;
+    }
     const end = canonicalTimestampInto(bytes, start, start + len, type.precision, utc, scratch, 0);
     if (end < 0) {
       const v = canonicalTimestamp(bytes.toString('utf8', start, start + len), type.precision, utc);
@@ -89,6 +91,30 @@ function countTimestamps(
     } else if (compareAscii(scratch, end, m) <= 0) n++;
   }
   return n;
+}
+
+const T = 84;
+
+const int32At = (b: Buffer, p: number): number =>
+  (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
+
+/**
+ * How the server's timestamp text `src[start, end)` orders against the canonical mark `m`, decided
+ * on the first 19 bytes without rewriting it, or 0 when they cannot decide. Every canonical text
+ * (either path of canonicalTimestamp) keeps the server's first 19 bytes, a space at 10 becoming
+ * "T", so the first ASCII byte that differs there orders the two strings. Rewriting each cursor
+ * value to compare it was 7 % of a PostgreSQL CSV run's CPU.
+ */
+function prefixOrder(src: Buffer, start: number, end: number, m: Buffer): number {
+  if (end - start < 19) return 0;
+  const sep = src[start + 10];
+  if (sep !== 32 && sep !== T) return 0;
+  for (let i = 0; i < 19; i++) {
+    if (i === 10) continue;
+    const a = src[start + i]!;
+    if (a !== m[i]) return a < 128 ? a - m[i]! : 0;
+  }
+  return 0;
 }
 
 function compareAscii(a: Buffer, aLength: number, b: Buffer): number {

@@ -138,19 +138,41 @@ export function canonicalTimestampInto(
   if (length < 19 || length > MAX_TEXT || !(precision >= 0 && precision <= MAX_PRECISION)) return -1;
   const stop = start + withoutUtcDesignatorBytes(src, start, end);
   if (stop - start < 19 || stop - start === 20) return -1;
-  for (let i = 0; i < 19; i++) {
-    const c = src[start + i]!;
-    if (!fits(c, SLOTS[i]!)) return -1;
-    dst[at + i] = c;
-  }
+  // "YYYY-MM-DD[ T]HH:MM:SS", checked unrolled: a loop over a table of slot kinds cost ~40 % more
+  // (70 → 50 ns a timestamp in isolation), and three timestamps a row made it a fifth of a CSV run.
+  const s = start;
+  const sep = src[s + 10];
+  if (
+    notDigit(src[s]!) ||
+    notDigit(src[s + 1]!) ||
+    notDigit(src[s + 2]!) ||
+    notDigit(src[s + 3]!) ||
+    src[s + 4] !== CH.dash ||
+    notDigit(src[s + 5]!) ||
+    notDigit(src[s + 6]!) ||
+    src[s + 7] !== CH.dash ||
+    notDigit(src[s + 8]!) ||
+    notDigit(src[s + 9]!) ||
+    (sep !== CH.space && sep !== CH.T) ||
+    notDigit(src[s + 11]!) ||
+    notDigit(src[s + 12]!) ||
+    src[s + 13] !== CH.colon ||
+    notDigit(src[s + 14]!) ||
+    notDigit(src[s + 15]!) ||
+    src[s + 16] !== CH.colon ||
+    notDigit(src[s + 17]!) ||
+    notDigit(src[s + 18]!)
+  )
+    return -1;
+  for (let i = 0; i < 19; i++) dst[at + i] = src[s + i]!;
   dst[at + 10] = CH.T;
   let n = at + 19;
   if (stop - start > 19) {
-    if (src[start + 19] !== CH.dot) return -1;
+    if (src[s + 19] !== CH.dot) return -1;
     dst[n++] = CH.dot;
-    for (let i = start + 20; i < stop; i++) {
+    for (let i = s + 20; i < stop; i++) {
       const c = src[i]!;
-      if (!isDigit(c)) return -1;
+      if (notDigit(c)) return -1;
       dst[n++] = c;
     }
   }
@@ -163,6 +185,9 @@ export function canonicalTimestampInto(
   if (utc) dst[n++] = CH.Z;
   return n;
 }
+
+/** For a byte: '0'…'9' are exactly the bytes whose XOR with 0x30 is below 10. */
+const notDigit = (c: number): boolean => (c ^ CH.zero) > 9;
 
 /** withoutUtcDesignator over bytes: the length of `src[start, end)` without its UTC designator. */
 function withoutUtcDesignatorBytes(src: Uint8Array, start: number, end: number): number {

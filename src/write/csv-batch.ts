@@ -67,6 +67,8 @@ export class CsvBatchEncoder {
   /** The delimiter's code when it is one ASCII byte (the fast path), else -1. */
   readonly #delimiterCode: number;
   readonly #delimiterBytes: Buffer;
+  /** 1 for the bytes that end the common field's copy: the delimiter, '"', CR, LF, and non-ASCII. */
+  readonly #stops = new Uint8Array(256).fill(1, 128);
   readonly #nullBytes: Buffer;
   readonly #nullValue: string;
 
@@ -81,6 +83,7 @@ export class CsvBatchEncoder {
     this.#quote = quoteRule(delimiter);
     const code = delimiter.charCodeAt(0);
     this.#delimiterCode = delimiter.length === 1 && code < 128 ? code : -1;
+    for (const c of [this.#delimiterCode, 34, 10, 13]) if (c >= 0) this.#stops[c] = 1;
     this.#delimiterBytes = Buffer.from(delimiter, 'utf8');
     this.#nullBytes = Buffer.from(nullValue, 'utf8');
     this.#nullValue = nullValue;
@@ -118,25 +121,57 @@ export class CsvBatchEncoder {
     this.#pos = 0;
     if (head) this.#putText(head);
     const plan = this.#plan(encoded);
+    const columns = plan.length;
     const src = encoded.bytes;
+    const starts = encoded.starts;
+    const d = this.#delimiterCode;
+    const nullLength = this.#nullBytes.length;
+    // One loop with the common field inlined: per-field method calls and bounds-checked reads were
+    // most of this function's time (see "CSV from bytes" in ARCHITECTURE.md). Anything unusual takes
+    // the ordinary path at the end of the loop.
     for (let r = 0; r < encoded.count; r++) {
-      let p = encoded.starts[r]! + 2;
-      for (let i = 0; i < plan.length; i++) {
-        if (i > 0) this.#putDelimiter();
-        const len = src.readInt32BE(p);
+      let p = starts[r]! + 2;
+      for (let i = 0; i < columns; i++) {
+        const len = (src[p]! << 24) | (src[p + 1]! << 16) | (src[p + 2]! << 8) | src[p + 3]!;
         const start = p + 4;
-        p = start + Math.max(len, 0);
+        const end = len < 0 ? start : start + len;
+        p = end;
+        // Room for the fast paths: the field, a delimiter, the null text, what a timestamp adds.
+        if (this.#pos + len + nullLength + 16 > this.#buf.length) this.#reserve(len + nullLength + 16);
+        const buf = this.#buf;
+        let o = this.#pos;
+        if (i > 0) buf[o++] = d;
+        this.#pos = o;
         if (len < 0) {
-          this.#putBytes(this.#nullBytes);
+          // Byte by byte: Buffer#copy of a short range allocates a view (garbage per NULL).
+          const nullBytes = this.#nullBytes;
+          for (let k = 0; k < nullLength; k++) buf[o++] = nullBytes[k]!;
+          this.#pos = o;
           continue;
         }
-        const written =
-          plan[i] === VERBATIM
-            ? this.#copyField(src, start, p)
-            : plan[i] === TIMESTAMP && this.#putTimestamp(src, start, p, this.columns[i]!);
-        if (written) continue;
-        // Quoting, non-ASCII, other conversions, unusual timestamps: decode, the ordinary path.
-        const text = src.toString('utf8', start, p);
+        const kind = plan[i];
+        if (kind === VERBATIM) {
+          // The common field: ASCII that needs no quoting, copied while checked.
+          if (
+            !(len === nullLength && (len === 0 || src.compare(this.#nullBytes, 0, len, start, end) === 0)) &&
+            (len === 0 || (!isAsciiSpace(src[start]!) && !isAsciiSpace(src[end - 1]!)))
+          ) {
+            const stops = this.#stops;
+            let k = start;
+            for (; k < end; k++) {
+              const c = src[k]!;
+              if (stops[c] === 1) break;
+              buf[o++] = c;
+            }
+            if (k === end) {
+              this.#pos = o;
+              continue;
+            }
+            if (src[k]! >= 128 && this.#copyUtf8(src, start, end, k, o)) continue;
+          }
+        } else if (kind === TIMESTAMP && this.#putTimestamp(src, start, end, this.columns[i]!)) continue;
+        // Quoting, invalid UTF-8, other conversions, unusual timestamps: decode, the ordinary path.
+        const text = src.toString('utf8', start, end);
         const convert = encoded.converters[i];
         this.#putValue(convert ? convert(text) : text, i);
       }
@@ -158,28 +193,8 @@ export class CsvBatchEncoder {
     );
   }
 
-  /** Copy a field that needs no quoting; false (nothing written) otherwise. */
-  #copyField(src: Buffer, start: number, end: number): boolean {
-    const len = end - start;
-    if (len === this.#nullBytes.length && src.compare(this.#nullBytes, 0, len, start, end) === 0)
-      return false;
-    if (len > 0 && (isAsciiSpace(src[start]!) || isAsciiSpace(src[end - 1]!))) return false;
-    this.#reserve(len);
-    const buf = this.#buf;
-    const d = this.#delimiterCode;
-    let o = this.#pos;
-    for (let k = start; k < end; k++) {
-      const c = src[k]!;
-      if (c >= 128) return this.#copyUtf8(src, start, end, k, o);
-      if (c === d || c === 34 || c === 10 || c === 13) return false;
-      buf[o++] = c;
-    }
-    this.#pos = o;
-    return true;
-  }
-
   /**
-   * #copyField from `k` on, once a byte above 127 is met. Decoding valid UTF-8 and encoding it again
+   * The common field's copy from `k` on, once a byte above 127 is met. Decoding valid UTF-8 and encoding it again
    * gives the same bytes, and no byte of a multi-byte sequence is the (ASCII) delimiter, a quote or
    * CR/LF, so such a field is copied as it is unless it starts or ends with Unicode whitespace
    * (quoted by the general rule). Invalid UTF-8 takes the general path, which decodes it with

@@ -148,6 +148,36 @@ describe('the row sink in pg-protocol’s parser', () => {
     }
   });
 
+  it('gives a released batch’s buffer to the next batch, and refuses to read released bytes', () => {
+    installDataRowDecoder();
+    const collect = (data: ReturnType<typeof rows>): PgEncodedRows => {
+      const sink = new PgEncodedRows(fields.map(() => undefined));
+      const wire = Buffer.concat([
+        rowDescription(fields),
+        ...data.map(dataRow),
+        commandComplete(data.length),
+      ]);
+      feed(new Parser(), wire, 7, (m) => {
+        if (m.name === 'rowDescription') expect(attachRowSink(sink)).toBe(true);
+      });
+      return sink;
+    };
+    const first = collect(rows(11, 300, 6));
+    const decoded = first.rows();
+    const buffer = first.bytes;
+    first.release();
+    expect(() => first.bytes).toThrow(/after release/);
+    expect(() => first.rawRow(0)).toThrow(/after release/);
+    expect(first.rows()).toBe(decoded);
+    const data = rows(12, 200, 6);
+    const second = collect(data);
+    expect(second.bytes).toBe(buffer);
+    expect(Array.from({ length: second.count }, (_, i) => second.rawRow(i))).toEqual(
+      data.map((r) => r.map(referenceText)),
+    );
+    second.release();
+  });
+
   it('attaches nothing outside a parser’s dispatch', () => {
     installDataRowDecoder();
     expect(attachRowSink(new PgEncodedRows([]))).toBe(false);

@@ -1,7 +1,7 @@
 /**
  * The settled counter of full and date-range runs (rows at or below the start mark) counts the
- * same from a batch's bytes as from its decoded rows, for timestamp cursors (compared as bytes)
- * and others (one column decoded).
+ * same from a batch's bytes as from its decoded rows, for timestamp cursors (compared as bytes,
+ * most decided on their first 19 without rewriting them) and others (one column decoded).
  */
 import { describe, expect, it } from 'vitest';
 import { OID, postgresColumnType, postgresConverter } from '../../../src/db/dialects/postgres/types.js';
@@ -22,6 +22,13 @@ describe('settled counter on encoded batches', () => {
         '-infinity',
         'infinity',
         '2025-01-02 00:00:00+00',
+        // Decided on the first 19 bytes (or not: BC, equal seconds) as the canonical strings order.
+        '2025-01-01 09:00:00+00 BC',
+        '2025-01-01 10:00:00.25+00 BC',
+        '2025-01-01 09:00:00.000002+00',
+        '2025-01-01 10:00:00+00',
+        '2024-01-01 09:00:00+00',
+        '2025-01-01 08:00:00+00',
       ],
       ['2025-01-01T09:00:00Z', '2025-01-01T09:00:00.000000Z', '2025-01-01 09:00:00.0000001+00'],
     ],

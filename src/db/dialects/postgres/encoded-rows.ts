@@ -9,13 +9,7 @@ import type { Converter } from './types.js';
 /** A message's code (1 byte) and length (4 bytes). */
 const HEADER = 5;
 
-/** Bytes of the largest batch collected in this process, plus a margin (at least 64 KiB). */
-let sizeHint = 64 * 1024;
-
 export class PgEncodedRows extends LayoutRows implements RowSink {
-  // Sized like the largest batch so far: growing by doubling allocated (and garbage-collected)
-  // twice the batch in buffers outside the heap, which V8 answers with full collections.
-  #bytes = Buffer.allocUnsafe(Math.min(sizeHint, 8 * 1024 * 1024));
   /** Bodies noted but not yet copied: [#spanStart, #spanEnd) of #span. */
   #span: Buffer | undefined;
   #spanStart = 0;
@@ -23,10 +17,6 @@ export class PgEncodedRows extends LayoutRows implements RowSink {
 
   constructor(converters: readonly (Converter | undefined)[]) {
     super(converters);
-  }
-
-  get bytes(): Buffer {
-    return this.#bytes;
   }
 
   /**
@@ -51,13 +41,9 @@ export class PgEncodedRows extends LayoutRows implements RowSink {
     if (!span) return;
     this.#span = undefined;
     const n = this.#spanEnd - this.#spanStart;
-    if (this.used + n > this.#bytes.length) {
-      const next = Buffer.allocUnsafe(Math.max(this.#bytes.length * 2, this.used + n));
-      this.#bytes.copy(next, 0, 0, this.used);
-      this.#bytes = next;
-    }
-    span.copy(this.#bytes, this.used, this.#spanStart, this.#spanEnd);
+    this.reserve(n);
+    span.copy(this.buffer, this.used, this.#spanStart, this.#spanEnd);
     this.used += n;
-    if (this.used * 1.1 > sizeHint) sizeHint = Math.ceil(this.used * 1.1);
+    this.noteSize();
   }
 }
