@@ -140,7 +140,15 @@ export abstract class LayoutRows implements EncodedRows {
   }
 }
 
+/**
+ * A spare buffer of at least `size` bytes, or a new one with a quarter more: batch sizes creep up
+ * by a few KB at a time, and buffers made to the byte had all become too small for the next batch
+ * (measured: a new 3.6 MB buffer every few batches, dead ones piling up outside the heap until V8
+ * collected, +30 MB peak RSS writing Parquet).
+ */
 function takeBuffer(size: number): Buffer {
-  const b = spare.pop();
-  return b && b.length >= size ? b : Buffer.allocUnsafe(size);
+  const i = spare.findIndex((b) => b.length >= size);
+  if (i >= 0) return spare.splice(i, 1)[0]!;
+  spare.pop();
+  return Buffer.allocUnsafe(Math.ceil(size * 1.25));
 }

@@ -190,7 +190,7 @@ export function canonicalTimestampInto(
 const notDigit = (c: number): boolean => (c ^ CH.zero) > 9;
 
 /** withoutUtcDesignator over bytes: the length of `src[start, end)` without its UTC designator. */
-function withoutUtcDesignatorBytes(src: Uint8Array, start: number, end: number): number {
+export function withoutUtcDesignatorBytes(src: Uint8Array, start: number, end: number): number {
   const n = end - start;
   if (src[end - 1] === CH.Z) return n - 1;
   if (signZeroZeroAt(src, start, end - 6) && src[end - 3] === CH.colon && zeroZeroAt(src, end - 2))

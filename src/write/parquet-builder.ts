@@ -3,19 +3,37 @@
  * for fixed-width types, one growable buffer seen as 32-bit words and as 64-bit integers.
  */
 import { Field, makeData, type Data, type DataType } from 'apache-arrow';
-import type { ColumnSpec, Row } from '../schema/column-types.js';
+import type { ColumnSpec, EncodedRows, Row } from '../schema/column-types.js';
+import { fieldLength } from './parquet-bytes.js';
 import { ValueError } from './parquet-values.js';
 
 export interface ColumnBuilder {
   readonly field: Field;
   /** Appends column `col` of rows[start, end) at positions at, at+1, … */
   append(rows: Row[], start: number, end: number, col: number, at: number): void;
+  /**
+   * The same from an encoded batch: row r's field of column `col` starts at
+   * `fields[r * stride + col]` of `encoded.bytes` (its 32-bit length, -1 for NULL, then its text).
+   * The values written are those `append` writes for the batch's decoded rows, errors included.
+   */
+  appendEncoded(
+    encoded: EncodedRows,
+    fields: Int32Array,
+    stride: number,
+    start: number,
+    end: number,
+    col: number,
+    at: number,
+  ): void;
   /** The first `length` values as Arrow data (views of the builder's buffers: use before reset). */
   finish(length: number): Data;
   /** Bytes held for `length` values (for the chunk's byte bound). */
   bytes(length: number): number;
   reset(): void;
 }
+
+/** A one-row batch for appendDecoded (no value survives the call). */
+const ONE: Row[] = [[null]];
 
 export const grow = <T extends Int32Array | Float64Array | Uint8Array>(
   a: T,
@@ -41,6 +59,39 @@ export abstract class Builder<T extends DataType> implements ColumnBuilder {
   }
 
   abstract append(rows: Row[], start: number, end: number, col: number, at: number): void;
+
+  /** By default every field is decoded and converted as the rows would be (builders with a byte path override it). */
+  appendEncoded(
+    encoded: EncodedRows,
+    fields: Int32Array,
+    stride: number,
+    start: number,
+    end: number,
+    col: number,
+    at: number,
+  ): void {
+    for (let r = start, i = at; r < end; r++, i++)
+      this.appendDecoded(encoded, fields[r * stride + col]!, col, i);
+  }
+
+  /** The field at `p` by the value path: decoded and converted as the batch's rows are, then appended at i. */
+  protected appendDecoded(encoded: EncodedRows, p: number, col: number, i: number): void {
+    const src = encoded.bytes;
+    const len = fieldLength(src, p);
+    const convert = encoded.converters[col];
+    const text = len < 0 ? null : src.toString('utf8', p + 4, p + 4 + len);
+    ONE[0]![0] = text === null ? null : convert ? convert(text) : text;
+    try {
+      this.append(ONE, 0, 1, 0, i);
+    } finally {
+      ONE[0]![0] = null;
+    }
+  }
+
+  /** Records that value i is present (the byte path's isNull for a field that is not NULL). */
+  protected present(i: number): void {
+    this.validity[i >> 3]! |= 1 << (i & 7);
+  }
   protected abstract values(length: number): Partial<Record<'data' | 'valueOffsets', unknown>>;
   abstract bytes(length: number): number;
 

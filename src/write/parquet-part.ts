@@ -7,6 +7,7 @@
 import { makeData, RecordBatch, Schema, Struct, Table, tableToIPC } from 'apache-arrow';
 import { OutputError } from '../errors.js';
 import type { ColumnSpec, RowBatch } from '../schema/column-types.js';
+import { fieldStarts } from './parquet-bytes.js';
 import { columnBuilder, type ColumnBuilder } from './parquet-columns.js';
 import type { ParquetSettings } from './parquet-options.js';
 import type { ParquetSink } from './parquet-sink.js';
@@ -31,6 +32,12 @@ export class ParquetPartWriter implements PartWriter {
   #buffered = 0;
   #flushed = 0;
   #failed: unknown;
+  /**
+   * Field positions of the encoded batch being written, reused: a fresh table per batch is memory
+   * outside the heap that the few young-generation collections of the byte path rarely free
+   * (measured: peak RSS 259 → 275 MB on 1M rows, arrayBuffers 13 → 60 MB).
+   */
+  #fields: Int32Array = new Int32Array(0);
 
   constructor(
     private readonly sink: ParquetSink,
@@ -48,11 +55,15 @@ export class ParquetPartWriter implements PartWriter {
 
   async write(batch: RowBatch): Promise<void> {
     this.#check();
-    const rows = batch.rows;
+    const encoded = batch.encoded;
+    const count = encoded ? encoded.count : batch.rows.length;
+    const fields = encoded
+      ? (this.#fields = fieldStarts(encoded, this.#builders.length, this.#fields))
+      : undefined;
     const chunkRows = Math.min(CHUNK_ROWS, this.settings.rowGroupRows);
-    for (let start = 0; start < rows.length;) {
-      const end = Math.min(rows.length, start + chunkRows - this.#buffered);
-      this.#append(batch, start, end);
+    for (let start = 0; start < count;) {
+      const end = Math.min(count, start + chunkRows - this.#buffered);
+      this.#append(batch, start, end, fields);
       this.#buffered += end - start;
       start = end;
       if (this.#buffered >= chunkRows || this.#bytes() >= CHUNK_BYTES) await this.#flush();
@@ -84,10 +95,14 @@ export class ParquetPartWriter implements PartWriter {
       });
   }
 
-  #append(batch: RowBatch, start: number, end: number): void {
-    for (let c = 0; c < this.#builders.length; c++) {
+  #append(batch: RowBatch, start: number, end: number, fields: Int32Array | undefined): void {
+    const stride = this.#builders.length;
+    for (let c = 0; c < stride; c++) {
       try {
-        this.#builders[c]!.append(batch.rows, start, end, c, this.#buffered);
+        const builder = this.#builders[c]!;
+        if (batch.encoded && fields)
+          builder.appendEncoded(batch.encoded, fields, stride, start, end, c, this.#buffered);
+        else builder.append(batch.rows, start, end, c, this.#buffered);
       } catch (e) {
         if (!(e instanceof ValueError)) throw e;
         const row = this.#flushed + this.#buffered + firstBad(batch, start, end, c, this.columns[c]!);
