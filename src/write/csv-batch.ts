@@ -194,6 +194,24 @@ export class CsvBatchEncoder {
         k++;
         continue;
       }
+      // The usual CJK character first: three bytes, led by E1–EC or EE–EF (no surrogates, no
+      // overlong forms), away from the field's edges (where Unicode spaces are quoted).
+      if (
+        k !== start &&
+        k + 3 < end &&
+        c >= 0xe1 &&
+        c <= 0xef &&
+        c !== 0xed &&
+        (src[k + 1]! & 0xc0) === 0x80 &&
+        (src[k + 2]! & 0xc0) === 0x80
+      ) {
+        buf[o] = c;
+        buf[o + 1] = src[k + 1]!;
+        buf[o + 2] = src[k + 2]!;
+        o += 3;
+        k += 3;
+        continue;
+      }
       const n = utf8Sequence(src, k, end);
       if (n === 0) return false;
       if ((k === start || k + n === end) && isUnicodeSpace(src, k, n)) return false;

@@ -209,6 +209,23 @@ export function copyUtf8(b: Uint8Array, start: number, end: number, dst: Uint8Ar
       k++;
       continue;
     }
+    // The usual CJK character first: three bytes led by E1–EC or EE–EF (never a surrogate or an
+    // overlong form), then the general check.
+    if (
+      c >= 0xe1 &&
+      c <= 0xef &&
+      c !== 0xed &&
+      k + 2 < end &&
+      (b[k + 1]! & 0xc0) === 0x80 &&
+      (b[k + 2]! & 0xc0) === 0x80
+    ) {
+      dst[o] = c;
+      dst[o + 1] = b[k + 1]!;
+      dst[o + 2] = b[k + 2]!;
+      o += 3;
+      k += 3;
+      continue;
+    }
     const n = utf8Sequence(b, k, end);
     if (n === 0) return -1;
     for (let j = 0; j < n; j++) dst[o++] = b[k + j]!;
