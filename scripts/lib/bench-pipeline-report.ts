@@ -49,7 +49,7 @@ export function report(
   rss: RssByPhase,
 ): string {
   const lines = [
-    '| source | mode | rows | extract s | (transform s) | validate s | load s | (dataset checks s) | source s | peak RSS MB extract / validate / load | dataset rows | load: +new / ~updated / files written |',
+    '| source | mode | rows | extract s | (transform s) | validate s | load s | (dataset checks s) | source s | process peak RSS MB while extract / validate / load ran | dataset rows | load: +new / ~updated / files written |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   const total = { rows: 0, extract: 0, transform: 0, validate: 0, load: 0, checks: 0, source: 0, dataset: 0 };

@@ -1,8 +1,10 @@
 /**
  * Where the pipeline benchmark's memory goes: the measured `moh-etl run --json` is sampled from
- * outside (VmRSS in /proc every 20 ms) and each sample is put to the phase its events say is
- * running, so the report can give a peak per source and phase beside GNU time's peak for the whole
- * process. A sample every 20 ms can miss a brief spike: GNU time's figure is the authoritative one.
+ * outside (VmRSS in /proc every 10 ms) and each sample counts for every phase its events say is
+ * running, so the report can give, per source and phase, the process's peak while that phase ran,
+ * beside GNU time's peak for the whole process. Sources run side by side: two extractions share
+ * their peaks, and the one that caused it is not told apart (loads run alone). A sample every 10 ms
+ * can miss a brief spike: GNU time's figure is the authoritative one.
  */
 import { readFileSync } from 'node:fs';
 
@@ -29,7 +31,8 @@ function residentBytes(pid: number): number | undefined {
 
 export class RssByPhase {
   readonly peaks = new Map<string, number>();
-  #label = 'start-up';
+  /** The phases running now (`<source> <phase>`), or the stage of the process around them. */
+  readonly #running = new Set<string>(['start-up']);
   #timer: NodeJS.Timeout | undefined;
 
   /** Start sampling `pid` (or, under GNU time, its child). */
@@ -38,8 +41,9 @@ export class RssByPhase {
     this.#timer = setInterval(() => {
       if (target === pid) target = targetPid(pid);
       const rss = residentBytes(target);
-      if (rss !== undefined) this.peaks.set(this.#label, Math.max(this.peaks.get(this.#label) ?? 0, rss));
-    }, 20);
+      if (rss === undefined) return;
+      for (const label of this.#running) this.peaks.set(label, Math.max(this.peaks.get(label) ?? 0, rss));
+    }, 10);
   }
 
   /** One line of `--json` output: a phase that starts takes the following samples. */
@@ -51,8 +55,14 @@ export class RssByPhase {
     } catch {
       return;
     }
-    if (e.type === 'phase-started') this.#label = `${e.source} ${e.phase}`;
-    else if (e.type === 'run-finished') this.#label = 'reports and exit';
+    if (e.type === 'phase-started') {
+      this.#running.delete('start-up');
+      this.#running.add(`${e.source} ${e.phase}`);
+    } else if (e.type === 'phase-finished') this.#running.delete(`${e.source} ${e.phase}`);
+    else if (e.type === 'run-finished') {
+      this.#running.clear();
+      this.#running.add('reports and exit');
+    }
   }
 
   stop(): void {

@@ -71,7 +71,23 @@ export const loadSchema = z
       .string()
       .regex(SIZE, { error: 'expected a size such as "256MB" or "1GB"' })
       .default('256MB')
-      .meta({ description: 'DuckDB memory limit; beyond it the engine spills to disk. Default 256MB.' }),
+      .meta({
+        description:
+          'The most DuckDB may use (its memory_limit); beyond it the engine spills to disk. Within memory_budget ' +
+          'a load may get less. Default 256MB.',
+      }),
+    memory_budget: z
+      .union([
+        z.string().regex(SIZE, { error: 'expected a size such as "512MB" or "1GB", or "none"' }),
+        z.literal('none'),
+      ])
+      .default('512MB')
+      .meta({
+        description:
+          'Resident memory the whole process should stay within. Each load (and its dataset checks) gets the ' +
+          'DuckDB memory limit that fits what the process holds when it starts, at most memory_limit and at ' +
+          'least 96MB; "none": always memory_limit. Default 512MB.',
+      }),
     threads: z.int().min(1).max(256).default(2).meta({ description: 'DuckDB worker threads. Default 2.' }),
     file_rows: z
       .int()

@@ -171,8 +171,9 @@ const extractionSchema = z.strictObject({
     .default(2)
     .meta({
       description:
-        'Sources a run takes through the pipeline at once (each on its own connection; loads, which ' +
-        'use the embedded engine and its memory, still one at a time). Sources whose dataset checks ' +
+        'Sources a run takes through the pipeline at once (each on its own connection); loads, which ' +
+        'use the embedded engine and its memory, run alone, with no other load or extraction beside them. ' +
+        'Sources whose dataset checks ' +
         "reference another source of the run wait for it. Capped by each connection's pool.max. Default 2.",
     }),
   batch_size: z.int().min(1).max(1_000_000).default(5_000),

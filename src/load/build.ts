@@ -14,9 +14,11 @@ import { parseDuration } from '../config/duration.js';
 import { outputFailure } from '../write/fs-failure.js';
 import { assembleFiles, commitVersion } from './assemble.js';
 import { currentMeta, versionMetas } from './catalog.js';
-import { withEngine } from './engine.js';
+import { withEngine, type Engine } from './engine.js';
+import { LoadOutOfMemory } from './errors.js';
 import type { IncrementShape } from './increment.js';
 import type { DatasetLayout } from './layout.js';
+import { budgetOf, withinBudget } from './memory-budget.js';
 import { resolvePartitioning } from './partition.js';
 import { deleteVersions, expiredVersions } from './retention.js';
 import { checkSameKey, fitSchema } from './schema-change.js';
@@ -85,12 +87,14 @@ export async function buildVersion(
     } catch (e) {
       throw outputFailure(e, 'create', work, 'load.archive_directory');
     }
-    const settings = {
-      memoryLimit: config.memory_limit,
-      threads: config.threads,
-      tempDirectory: path.join(work, 'spill'),
+    // The engine's limit is sized now, from what the process holds (memory-budget.ts); out of
+    // memory under a lowered limit, the write starts again from an empty output at memory_limit.
+    const attempt = (memoryLimit: string) => {
+      rmSync(context.out, { recursive: true, force: true });
+      const settings = { memoryLimit, threads: config.threads, tempDirectory: path.join(work, 'spill') };
+      return withEngine(settings, (engine) => writeWithEngine(engine));
     };
-    ({ outcome, meta } = await withEngine(settings, async (engine) => {
+    const writeWithEngine = async (engine: Engine) => {
       step(source, 'staged');
       const outcome = await strategy.write({ ...context, engine });
       step(source, 'written');
@@ -105,7 +109,15 @@ export async function buildVersion(
       step(source, 'assembled');
       const meta = describe({ source, version, seq, at, parent, strategy, request, shape, files, outcome });
       return { outcome, meta };
-    }));
+    };
+    const outOfMemory = (e: unknown) => e instanceof LoadOutOfMemory;
+    ({ outcome, meta } = await withinBudget(
+      config.memory_limit,
+      budgetOf(config),
+      outOfMemory,
+      attempt,
+      (m) => warnings.push(m),
+    ));
     await commitVersion(context.out, finalDir, meta);
     step(source, 'committed');
     await switchCurrent(layout, source, version);

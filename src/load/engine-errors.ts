@@ -6,7 +6,7 @@
  */
 import { OutputError } from '../errors.js';
 import type { EngineSettings } from './engine.js';
-import { LoadFailed } from './errors.js';
+import { LoadFailed, LoadOutOfMemory } from './errors.js';
 
 /** Error kinds whose text can quote a value from the data. */
 const VALUE_BEARING = new Set([
@@ -33,9 +33,12 @@ export function engineFailure(e: unknown, settings: Pick<EngineSettings, 'memory
       hint: 'free space on the disk holding load.archive_directory (or lower load.keep_versions); the load runs again from the start',
     });
   if (kind === 'Out of Memory Error')
-    return new LoadFailed(`the load engine ran out of memory (load.memory_limit ${settings.memoryLimit})`, {
-      hint: 'raise load.memory_limit or lower load.threads; spill files go to the disk of load.archive_directory',
-    });
+    return new LoadOutOfMemory(
+      `the load engine ran out of memory at ${settings.memoryLimit} (load.memory_limit, or less to fit load.memory_budget)`,
+      {
+        hint: 'raise load.memory_budget (its limit then stays nearer load.memory_limit), raise load.memory_limit or lower load.threads; spill files go to the disk of load.archive_directory',
+      },
+    );
   if (kind && VALUE_BEARING.has(kind))
     return new LoadFailed(`the load engine rejected a value (${kind}; the value is not shown)`, {
       hint: 'the staged files do not match their declared column types: re-run the extraction of this source',

@@ -54,3 +54,9 @@ export class LoadFailed extends MohEtlError {
   readonly code = 'LOAD_FAILED';
   readonly exitCode = ExitCode.RunFailure;
 }
+
+/**
+ * The engine ran out of memory at its limit. A load sized below load.memory_limit by the budget
+ * runs again at load.memory_limit (memory-budget.ts); at load.memory_limit it is the user's to raise.
+ */
+export class LoadOutOfMemory extends LoadFailed {}

@@ -8,7 +8,6 @@
  * failed); 130/143 when interrupted; 0 otherwise — an empty increment is a success.
  */
 import path from 'node:path';
-import pLimit from 'p-limit';
 import type { LoadedConfig } from '../config/load.js';
 import { EXTRACTION_MODES, type ExtractionMode, type OutputFormat } from '../config/schema.js';
 import { ConnectionSet } from '../db/connection.js';
@@ -22,6 +21,7 @@ import { closeLogger, createLogger, rotationFromConfig, type Logger } from '../o
 import { writeReports } from '../validate/report/files.js';
 import type { SourceReport } from '../validate/result.js';
 import { checkRequest, runStatus } from './extract-step.js';
+import { PhaseGate } from './phase-gate.js';
 import { selectPhases } from './phases.js';
 import { concurrencyFor, runInOrder, sourceDependencies } from './source-order.js';
 import { ExtractPassChecks } from './row-checks.js';
@@ -115,6 +115,9 @@ async function run(
     warn: (m) => log.warn(m),
     debug: (m) => log.debug(m),
   });
+  // Extractions side by side, loads alone (phase-gate.ts): a load's engine is sized from the memory
+  // the process has left, which a running extraction would take back.
+  const gate = new PhaseGate();
   const ctx: PipelineContext = {
     loaded,
     connections,
@@ -131,8 +134,8 @@ async function run(
     rowChecks: new ExtractPassChecks(loaded, started),
     log,
     emit: (e: SourceEvent) => emit(e),
-    // Loads use the embedded engine and its memory limit: one at a time, whatever else runs.
-    loads: pLimit(1),
+    extractions: (fn) => gate.shared(fn),
+    loads: (fn) => gate.exclusive(fn),
     reports: [],
   };
   let results: SourceResult[] = [];

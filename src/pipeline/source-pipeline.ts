@@ -21,6 +21,7 @@ import { describeFailure } from './failure.js';
 import { loadPhase } from './load-phase.js';
 import { applyNext, loadedInFull, loadStart } from './next-state.js';
 import { PhaseClock, skipped } from './phases.js';
+import { releaseMemory } from './release-memory.js';
 import type { ExtractPassChecks } from './row-checks.js';
 import { extractWithAttempts } from './source-attempts.js';
 import { SourceStage } from './stage.js';
@@ -46,7 +47,9 @@ export interface PipelineContext {
   emit: (event: SourceEvent) => void;
   /** Validation reports of the run, written together at the end. */
   reports: SourceReport[];
-  /** Runs a source's load when the embedded engine is free (one load at a time). */
+  /** Runs a source's extraction (with its transform) beside other extractions, never beside a load. */
+  extractions: <T>(extract: () => Promise<T>) => Promise<T>;
+  /** Runs a source's load (and its dataset checks) alone: no other load or extraction meanwhile. */
   loads: <T>(load: () => Promise<T>) => Promise<T>;
 }
 
@@ -101,7 +104,7 @@ async function underLock(ctx: PipelineContext, name: string): Promise<SourceResu
   }
   try {
     sweepLeftovers(ctx, name, log);
-    const outcome = await extractPhase(ctx, name, mode, finish, log);
+    const outcome = await ctx.extractions(() => extractPhase(ctx, name, mode, finish, log));
     const result = publicResult(outcome);
     if (outcome.status !== 'succeeded') {
       for (const p of ['validate', 'transform', 'load'] as const)
@@ -125,7 +128,17 @@ async function underLock(ctx: PipelineContext, name: string): Promise<SourceResu
     }
     if (ctx.phases.has('transform')) finish('transform', transformRecord(outcome));
     const loaded = ctx.phases.has('load')
-      ? await ctx.loads(() => loadPhase(ctx, name, outcome, (p, r) => finish(p, r), log))
+      ? await ctx.loads(async () => {
+          // Alone now (phase-gate.ts): what the extractions left behind is given back before the
+          // engine's memory limit is sized from the process's resident memory.
+          const memory = await releaseMemory(ctx.loaded.config.load);
+          const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
+          log.info(
+            { rss_mb: mb(process.memoryUsage.rss()), engine_limit_mb: mb(memory.bytes) },
+            memory.over ?? 'load engine sized within load.memory_budget',
+          );
+          return loadPhase(ctx, name, outcome, (p, r) => finish(p, r), log);
+        })
       : undefined;
     const failed = loaded?.error
       ? { status: 'failed' as const, error: loaded.error, hint: loaded.hint }

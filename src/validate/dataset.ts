@@ -13,6 +13,7 @@ import type { LoadedConfig } from '../config/load.js';
 import type { CheckConfig } from '../config/validation-schema.js';
 import { duckdbDialect, withDuckdbSession, type DuckdbSession } from '../db/dialects/duckdb/index.js';
 import type { SqlFragment } from '../extract/keyset.js';
+import { budgetOf, withinBudget } from '../load/memory-budget.js';
 import type { Logger } from '../observe/logger.js';
 import type { ColumnSpec } from '../schema/column-types.js';
 import { checksAt, compileChecks, type CheckPlan, type CompileTarget } from './compile.js';
@@ -82,11 +83,31 @@ export async function validateDataset(v: DatasetValidation): Promise<SourceRepor
   const { load } = v.loaded.config;
   // Spill files of large GROUP BYs, removed with the session.
   const spill = mkdtempSync(path.join(os.tmpdir(), 'moh-etl-validate-'));
-  try {
-    return await withDuckdbSession(
-      { memoryLimit: load.memory_limit, threads: load.threads, tempDirectory: spill },
+  // The same budget as the load's engine (load/memory-budget.ts), sized when the session opens; a
+  // check out of memory under a lowered limit runs every check again at load.memory_limit.
+  const attempt = async (memoryLimit: string) => {
+    const checked = await withDuckdbSession(
+      { memoryLimit, threads: load.threads, tempDirectory: spill },
       (session) => checkDataset(v, datasetDatabase(session), datasetSql, checks, t0),
     );
+    if (checked.report.checks.some((c) => c.status === 'error' && OUT_OF_MEMORY.test(c.message ?? '')))
+      throw new ChecksOutOfMemory(checked);
+    return checked;
+  };
+  const outOfMemory = (e: unknown) =>
+    e instanceof ChecksOutOfMemory || (e instanceof Error && OUT_OF_MEMORY.test(e.message));
+  try {
+    let checked: Checked;
+    try {
+      checked = await withinBudget(load.memory_limit, budgetOf(load), outOfMemory, attempt, (m) =>
+        v.log.warn(m),
+      );
+    } catch (e) {
+      if (!(e instanceof ChecksOutOfMemory)) throw e;
+      checked = e.checked;
+    }
+    checked.record();
+    return checked.report;
   } catch (e) {
     // The dataset could not be read (a check that fails alone is that check's error): the report
     // says so with verdict error, as a source that could not be validated.
@@ -95,6 +116,21 @@ export async function validateDataset(v: DatasetValidation): Promise<SourceRepor
     return { ...report(v, t0, 0, [], { description: 'not checked' }), verdict: 'error', error };
   } finally {
     rmSync(spill, { recursive: true, force: true });
+  }
+}
+
+/** DuckDB's out-of-memory error, as a check's or the session's message keeps it. */
+const OUT_OF_MEMORY = /Out of Memory Error/;
+
+/** A report not yet in the metrics history: an attempt out of memory is run again, not recorded. */
+interface Checked {
+  report: SourceReport;
+  record: () => void;
+}
+
+class ChecksOutOfMemory extends Error {
+  constructor(readonly checked: Checked) {
+    super('a dataset check ran out of memory');
   }
 }
 
@@ -108,7 +144,7 @@ async function checkDataset(
   datasetSql: string,
   checks: CheckConfig[],
   t0: number,
-): Promise<SourceReport> {
+): Promise<Checked> {
   const { config } = v.loaded;
   const source = config.sources[v.name]!;
   const settings = config.validation;
@@ -155,12 +191,12 @@ async function checkDataset(
     source.date_column && names.includes(source.date_column)
       ? await dayCounts(db, rows, source.date_column)
       : [];
-  store.append(metricsEntry(v, 'dataset', counts, false));
+  const record = () => store.append(metricsEntry(v, 'dataset', counts, false));
   const version = v.version ? ` (version ${v.version})` : '';
   const description = scan.changed
     ? `the processed dataset${version}: the ${scanned.rows} rows this load wrote (unique: every row sharing their values); row counts over all ${total}`
     : `the processed dataset${version}`;
-  return { ...report(v, t0, counts.rows, results, { description }), days };
+  return { report: { ...report(v, t0, counts.rows, results, { description }), days }, record };
 }
 
 function freshness(

@@ -27,7 +27,8 @@ describe('engineFailure', () => {
       settings,
     );
     expect(e).toBeInstanceOf(LoadFailed);
-    expect(e.message).toContain('load.memory_limit 256MB');
+    expect(e.message).toContain('at 256MB (load.memory_limit');
+    expect((e as LoadFailed).hint).toMatch(/load\.memory_budget/);
   });
 
   it('never repeats a value quoted by a conversion error', () => {

@@ -17,11 +17,17 @@ describe('loadSchema', () => {
       keep_versions: 5,
       max_age: '90d',
       memory_limit: '256MB',
+      memory_budget: '512MB',
       threads: 2,
       file_rows: 1_000_000,
       compression_level: 3,
       sources: {},
     });
+  });
+
+  it('takes a memory budget as a size or "none"', () => {
+    expect(loadSchema.parse({ memory_budget: '1GiB' }).memory_budget).toBe('1GiB');
+    expect(loadSchema.parse({ memory_budget: 'none' }).memory_budget).toBe('none');
   });
 
   it('parses the example of the issue, with partition and soft-delete defaults', () => {
@@ -48,13 +54,20 @@ describe('loadSchema', () => {
     const result = loadSchema.safeParse({
       keep_version: 3,
       memory_limit: 'lots',
+      memory_budget: 'all of it',
       max_age: '90 days',
       sources: { a: { partition_by: { column: 'd', granularity: 'week' } } },
     });
     expect(result.success).toBe(false);
     const paths = result.error!.issues.map((i) => i.path.join('.'));
     expect(paths).toEqual(
-      expect.arrayContaining(['', 'memory_limit', 'max_age', 'sources.a.partition_by.granularity']),
+      expect.arrayContaining([
+        '',
+        'memory_limit',
+        'memory_budget',
+        'max_age',
+        'sources.a.partition_by.granularity',
+      ]),
     );
   });
 });
