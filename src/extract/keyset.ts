@@ -75,6 +75,34 @@ export function countQuery(
   return { sql: `SELECT ${dialect.capabilities.countExpression} AS n FROM (${sql}) c`, bindings };
 }
 
+/**
+ * countQuery plus, in the same scan, how many of those rows also meet `also` (a condition on `q.`
+ * columns): `SELECT n, m`. A full run's reconciliation needs both the range's rows and its settled
+ * rows; two statements read the range twice (MariaDB, 1M rows: 0.41 s against 0.24 s) and at two
+ * moments.
+ */
+export function countBothQuery(
+  dialect: Dialect,
+  plan: BatchQueryPlan,
+  also: SqlFragment,
+  position?: readonly unknown[],
+  positionColumns: readonly string[] = plan.orderColumns,
+): SqlFragment {
+  const where = position
+    ? [...plan.filters, afterPosition(dialect, positionColumns, position)]
+    : plan.filters;
+  const clause = where.length ? ` WHERE ${where.map((w) => w.sql).join(' AND ')}` : '';
+  const count = dialect.capabilities.countExpression;
+  // COUNT of a CASE without ELSE counts the rows meeting it (NULL otherwise, as a WHERE would drop them).
+  const countAlso = count.replace('(*)', '(c.m)');
+  return {
+    sql:
+      `SELECT ${count} AS n, ${countAlso} AS m FROM (` +
+      `SELECT CASE WHEN ${also.sql} THEN 1 END AS m FROM (${plan.template.sql.trim()}) q${clause}) c`,
+    bindings: [...also.bindings, ...plan.template.bindings, ...where.flatMap((w) => w.bindings)],
+  };
+}
+
 /** The template alone with no rows, to learn its result columns and types cheaply. */
 export function probeQuery(dialect: Dialect, template: SqlFragment): SqlFragment {
   return { sql: dialect.limitRows(`SELECT * FROM (${template.sql}) q`, 0), bindings: template.bindings };

@@ -13,7 +13,7 @@
  */
 import type { SourceConnection } from '../db/connection.js';
 import { ReconciliationError } from '../errors.js';
-import { countQuery, type SqlFragment } from '../extract/keyset.js';
+import { countBothQuery, countQuery, type SqlFragment } from '../extract/keyset.js';
 import type { SourcePlan } from '../extract/plan.js';
 import { settledFilter, type SnapshotCursor } from '../extract/snapshot.js';
 import type { PendingRun } from '../extract/state.js';
@@ -25,7 +25,14 @@ export async function reconcile(
   snapshot: SnapshotCursor | undefined,
 ): Promise<string[]> {
   const accounted = pending.rows + (pending.skipped ?? 0);
-  const counted = await count(conn, plan, pending);
+  const settledRows =
+    pending.mode !== 'incremental' &&
+    snapshot &&
+    pending.snapshot_mark !== undefined &&
+    pending.settled_rows !== undefined
+      ? settledFilter(conn.dialect, snapshot, pending.snapshot_mark)
+      : undefined;
+  const [counted, settled] = await count(conn, plan, pending, settledRows);
   if (pending.mode === 'incremental') {
     if (counted > accounted) {
       throw new ReconciliationError(
@@ -37,13 +44,7 @@ export async function reconcile(
     }
     return changedDuring(accounted - counted);
   }
-  if (snapshot && pending.snapshot_mark !== undefined && pending.settled_rows !== undefined) {
-    const settled = await count(
-      conn,
-      plan,
-      pending,
-      settledFilter(conn.dialect, snapshot, pending.snapshot_mark),
-    );
+  if (snapshot && settled !== undefined && pending.settled_rows !== undefined) {
     if (settled > pending.settled_rows) {
       throw new ReconciliationError(
         `source "${plan.name}": the source holds ${settled} rows in range with ${snapshot.name} at or before the run's start (${String(pending.snapshot_mark)}), but ${pending.settled_rows} of them were written`,
@@ -67,16 +68,19 @@ function changedDuring(n: number): string[] {
     : [];
 }
 
+/** The rows in the extracted range and, with `settledRows`, how many of them meet it: one statement. */
 async function count(
   conn: SourceConnection,
   plan: SourcePlan,
   pending: PendingRun,
-  extra?: SqlFragment,
-): Promise<number> {
+  settledRows?: SqlFragment,
+): Promise<[number, number | undefined]> {
   const start = pending.start;
   const bound = start?.values.map((v, i) => conn.dialect.keyBinding(v, plan.orderTypes[i]!));
-  const scoped = extra ? { ...plan, filters: [...plan.filters, extra] } : plan;
-  const q = countQuery(conn.dialect, scoped, bound, start?.columns);
+  const q = settledRows
+    ? countBothQuery(conn.dialect, plan, settledRows, bound, start?.columns)
+    : countQuery(conn.dialect, plan, bound, start?.columns);
   const res = await conn.dialect.query(conn.knex, q.sql, q.bindings);
-  return Number(res.rows[0]?.[0] ?? 0);
+  const row = res.rows[0];
+  return [Number(row?.[0] ?? 0), settledRows ? Number(row?.[1] ?? 0) : undefined];
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { postgresDialect } from '../../../src/db/dialects/postgres/index.js';
 import { mysqlDialect } from '../../../src/db/dialects/mysql/index.js';
 import type { Dialect } from '../../../src/db/dialect.js';
-import { afterPosition, batchQuery, countQuery } from '../../../src/extract/keyset.js';
+import { afterPosition, batchQuery, countBothQuery, countQuery } from '../../../src/extract/keyset.js';
 
 const pg = postgresDialect as unknown as Dialect;
 
@@ -48,5 +48,43 @@ describe('keyset pagination SQL', () => {
     expect(countQuery(pg, plan).sql).toBe(
       'SELECT COUNT(*) AS n FROM (SELECT * FROM (SELECT * FROM attendances WHERE region = ?) q WHERE (q."visit_date" >= ? AND q."visit_date" < ?)) c',
     );
+  });
+});
+
+describe('countBothQuery', () => {
+  it('counts the range and the rows meeting a condition in one scan, bindings in text order', async () => {
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(':memory:');
+    try {
+      db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, region TEXT, updated_at TEXT)');
+      const insert = db.prepare('INSERT INTO t VALUES (?, ?, ?)');
+      for (let i = 1; i <= 100; i++)
+        insert.run(
+          i,
+          i % 2 ? 'North' : 'South',
+          i % 10 === 0 ? null : `2025-01-${String((i % 28) + 1).padStart(2, '0')}`,
+        );
+      const plan = {
+        template: { sql: 'SELECT * FROM t WHERE region = ?', bindings: ['North'] },
+        filters: [{ sql: 'q."id" <= ?', bindings: [80] }],
+        orderColumns: ['id'],
+        batchSize: 10,
+      };
+      const also = { sql: 'q."updated_at" <= ?', bindings: ['2025-01-15'] };
+      const both = countBothQuery(pg, plan, also, [20]);
+      const row = db.prepare(both.sql).get(...both.bindings) as Record<string, number>;
+      const [n, m] = [row.n, row.m];
+      // The same figures as two statements, the second with the condition as a filter.
+      const count = (extra: (typeof also)[]) => {
+        const q = countQuery(pg, { ...plan, filters: [...plan.filters, ...extra] }, [20]);
+        return (db.prepare(q.sql).get(...q.bindings) as Record<string, number>).n;
+      };
+      expect([n, m]).toEqual([count([]), count([also])]);
+      expect(n).toBe(30);
+      expect(m).toBeGreaterThan(0);
+      expect(m).toBeLessThan(30);
+    } finally {
+      db.close();
+    }
   });
 });
