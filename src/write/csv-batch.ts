@@ -194,14 +194,15 @@ export class CsvBatchEncoder {
         k++;
         continue;
       }
-      // The usual CJK character first: three bytes, led by E1–EC or EE–EF (no surrogates, no
-      // overlong forms), away from the field's edges (where Unicode spaces are quoted).
+      // The usual CJK or Indic character first: three bytes, led by E0 (A0–BF next, not overlong),
+      // E1–EC or EE–EF (no surrogates), away from the field's edges (where Unicode spaces are quoted).
       if (
         k !== start &&
         k + 3 < end &&
-        c >= 0xe1 &&
+        c >= 0xe0 &&
         c <= 0xef &&
         c !== 0xed &&
+        (c !== 0xe0 || src[k + 1]! >= 0xa0) &&
         (src[k + 1]! & 0xc0) === 0x80 &&
         (src[k + 2]! & 0xc0) === 0x80
       ) {

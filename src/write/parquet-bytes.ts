@@ -209,13 +209,14 @@ export function copyUtf8(b: Uint8Array, start: number, end: number, dst: Uint8Ar
       k++;
       continue;
     }
-    // The usual CJK character first: three bytes led by E1–EC or EE–EF (never a surrogate or an
-    // overlong form), then the general check.
+    // The usual CJK or Indic character first: three bytes led by E0 (then A0–BF: not overlong),
+    // E1–EC or EE–EF (never a surrogate), then the general check.
     if (
-      c >= 0xe1 &&
+      c >= 0xe0 &&
       c <= 0xef &&
       c !== 0xed &&
       k + 2 < end &&
+      (c !== 0xe0 || b[k + 1]! >= 0xa0) &&
       (b[k + 1]! & 0xc0) === 0x80 &&
       (b[k + 2]! & 0xc0) === 0x80
     ) {

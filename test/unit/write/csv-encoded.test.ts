@@ -54,6 +54,12 @@ const PIECES = [
   'NULL',
   '\\N',
   '空',
+  // Three-byte characters led by E0 (Tamil) and E1/E2/E3 spaces, which are quoted at a field's edges.
+  'ம',
+  'ு',
+  '\u3000',
+  '\u2009',
+  '\u1680',
 ];
 
 /** A seeded integer generator in [0, n), so a failure can be replayed. */

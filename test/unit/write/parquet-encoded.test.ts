@@ -86,6 +86,8 @@ const CASES: Case[] = [
         Buffer.from([0x61, 0xff, 0x62]),
         Buffer.from([0xe6, 0x88]),
         Buffer.from([0xed, 0xa0, 0x80]),
+        Buffer.from([0x41, 0xe0, 0x80, 0x80, 0x42]),
+        'முருகன் ராஜா',
       ]),
   },
   { name: 'float8', oid: OID.float8, typmod: -1, values: (r) => pick(r, ['1.5', '-0', '1e+300', '3']) },
