@@ -24,7 +24,12 @@ export function parquetWriterSpec(options: ParquetWriterOptions = {}): WriterSpe
   return {
     format: 'parquet',
     extension: 'parquet',
-    capabilities: { typed: true, maxRowsPerPart: Number.MAX_SAFE_INTEGER, encodedRows: true },
+    capabilities: {
+      typed: true,
+      maxRowsPerPart: Number.MAX_SAFE_INTEGER,
+      encodedRows: true,
+      layoutFollowsBatches: true,
+    },
     async open(path, columns, output: OutputConfig) {
       const settings = parquetSettings(output);
       const { ParquetPartWriter } = await import('./parquet-part.js');

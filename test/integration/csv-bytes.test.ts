@@ -69,6 +69,11 @@ describeEachDialect(
                 CASE WHEN id % 31 = 0 THEN tstz + interval '7900 years' ELSE tstz END AS tstz,
                 CASE WHEN id % 3 = 0 THEN id * 9007199254740 + 1 ELSE -id END AS big
            FROM wide`,
+        // Rows of 30,000 characters: a Parquet chunk is handed over after the batch crossing 16 MiB,
+        // so the file follows batch boundaries, which must not depend on the path.
+        `CREATE TABLE long_text AS
+         SELECT i AS id, repeat(md5(i::text), 937 + i % 3) AS t, timestamptz '2025-01-01 00:00:00+00' AS updated_at
+           FROM generate_series(1, 1500) AS i`,
       ]);
     });
     afterAll(() => dir.remove());
@@ -88,12 +93,13 @@ describeEachDialect(
             cursor_column: 'updated_at',
             mode: 'full',
           },
+          long_text: { sql: 'SELECT * FROM long_text', primary_key: ['id'], mode: 'full' },
         },
         extraction: { batch_size: 250 },
         output: { part_rows: 1000 },
       });
       const output = path.join(dir.path, 'data/raw');
-      const run = async (formats: ('csv' | 'parquet' | 'xlsx')[], source = 'wide') => {
+      const run = async (formats: ('csv' | 'parquet' | 'xlsx')[], source = 'wide', rows = ROWS) => {
         const spy = vi.spyOn(CsvBatchEncoder.prototype, 'encodeEncoded');
         try {
           const summary = await runExtract(
@@ -103,7 +109,7 @@ describeEachDialect(
           );
           const result = summary.sources[0]!;
           expect(result.error).toBeUndefined();
-          expect(result.rows).toBe(ROWS);
+          expect(result.rows).toBe(rows);
           const [dirEntry] = runDirectories(output, source);
           const manifest = dirEntry!.manifest!;
           const read = (ext: string) =>
@@ -146,6 +152,11 @@ describeEachDialect(
       expect(pqBytes.parquet).toHaveLength(3);
       expect(pqBytes.parquet.map(sha256)).toEqual(pqRows.parquet.map(sha256));
       expect(pqBytes.csv.map(sha256)).toEqual(pqRows.csv.map(sha256));
+
+      const longBytes = await run(['csv', 'parquet'], 'long_text', 1500);
+      const longRows = await run(['csv', 'parquet', 'xlsx'], 'long_text', 1500);
+      expect(longBytes.fromBytes).toBe(1500);
+      expect(longBytes.parquet.map(sha256)).toEqual(longRows.parquet.map(sha256));
     });
   },
   dialects.filter((d) => d.name === 'postgres'),
