@@ -49,12 +49,7 @@ export async function* readBatches(
   conn: SourceConnection,
   plan: SourcePlan,
   start: Watermark | undefined,
-  options: {
-    encoded?: boolean;
-    cut?: PartCut;
-    /** Byte batches may grow past batch_size (default true; see WriterCapabilities.layoutFollowsBatches). */
-    grow?: boolean;
-  } = {},
+  options: { encoded?: boolean; cut?: PartCut } = {},
 ): AsyncGenerator<PositionedBatch> {
   const cut = options.cut;
   // Rows per statement: batch_size, or for byte batches as many as fit the byte budget (learnt
@@ -92,7 +87,7 @@ export async function* readBatches(
       pending = undefined;
       const count = result.encoded?.count ?? result.rows.length;
       if (count === 0 || !result.lastKey) return;
-      if (result.encoded && options.grow !== false) {
+      if (result.encoded) {
         // Where the last row starts, over the rows before it: the width of a row in bytes.
         const { starts } = result.encoded;
         const perRow = count > 1 ? Math.max(1, starts[count - 1]! / (count - 1)) : ENCODED_BATCH_BYTES;

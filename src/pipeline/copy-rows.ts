@@ -59,10 +59,8 @@ export interface RunCopy {
   keyIndexes: number[];
   /** Counts a batch's rows at or below the start mark (full and date-range runs, snapshot.ts). */
   settled?: (batch: RowBatch) => number;
-  /** Batches may stay the server's bytes (CSV and Parquet, nothing filtered, observed or staged). */
+  /** Batches may stay the server's bytes (CSV alone, nothing filtered, observed or staged). */
   encoded: boolean;
-  /** Byte batches may grow past batch_size: no writer's layout follows batch boundaries. */
-  grow: boolean;
   hooks: CopyHooks;
   /** Writes the state with `pending` as it is now; concurrent calls are written one after another. */
   checkpoint(): Promise<void>;
@@ -125,7 +123,6 @@ export function runCopy(
         : undefined,
     encoded:
       specs.every((s) => s.capabilities.encodedRows) && !filtered && !hooks.onBatch && !hooks.companion,
-    grow: !specs.some((s) => s.capabilities.layoutFollowsBatches),
     hooks,
     // Each write serialises `pending` as it is when the write starts, so a part pushed by one lane
     // while another lane's write is in flight is in the next write, which its lane awaits.
@@ -241,11 +238,7 @@ export async function copyLane(run: RunCopy, lane: Lane): Promise<LaneEnd> {
   let complete = true;
   try {
     const cut: PartCut = { partRows: run.maxRows, sinceCut: 0 };
-    for await (const batch of readBatches(run.conn, lane.plan, lane.start, {
-      encoded: run.encoded,
-      cut,
-      grow: run.grow,
-    })) {
+    for await (const batch of readBatches(run.conn, lane.plan, lane.start, { encoded: run.encoded, cut })) {
       last = batch.position;
       const written: RowBatch = lane.keep ? lane.keep(batch) : batch;
       if (rowCount(written) > 0) {

@@ -25,12 +25,31 @@ export interface ColumnBuilder {
     col: number,
     at: number,
   ): void;
-  /** The first `length` values as Arrow data (views of the builder's buffers: use before reset). */
+  /**
+   * The first `length` values as Arrow data (views of the builder's buffers: use before reset),
+   * `length` at most the rows appended.
+   */
   finish(length: number): Data;
   /** Bytes held for `length` values (for the chunk's byte bound). */
   bytes(length: number): number;
   reset(): void;
 }
+
+/** Set bits among the first `length` of a bitmap (LSB first, as Arrow's validity). */
+function setBits(bitmap: Uint8Array, length: number): number {
+  let n = 0;
+  const whole = length >> 3;
+  for (let i = 0; i < whole; i++) n += BITS[bitmap[i]!]!;
+  const rest = length & 7;
+  if (rest) n += BITS[bitmap[whole]! & ((1 << rest) - 1)]!;
+  return n;
+}
+
+const BITS = Uint8Array.from({ length: 256 }, (_, b) => {
+  let n = 0;
+  for (let v = b; v; v >>= 1) n += v & 1;
+  return n;
+});
 
 /** A one-row batch for appendDecoded (no value survives the call). */
 const ONE: Row[] = [[null]];
@@ -96,11 +115,14 @@ export abstract class Builder<T extends DataType> implements ColumnBuilder {
   abstract bytes(length: number): number;
 
   finish(length: number): Data {
+    // The chunk may end before the last appended row (ParquetPartWriter cuts at 16 MiB): count the
+    // NULLs of the first `length` rows from the bitmap.
+    const nulls = this.nulls === 0 ? 0 : length - setBits(this.validity, length);
     return makeData({
       type: this.type,
       length,
-      nullCount: this.nulls,
-      nullBitmap: this.nulls > 0 ? this.validity.subarray(0, (length + 7) >> 3) : undefined,
+      nullCount: nulls,
+      nullBitmap: nulls > 0 ? this.validity.subarray(0, (length + 7) >> 3) : undefined,
       ...this.values(length),
     } as never) as Data;
   }

@@ -63,10 +63,21 @@ export class ParquetPartWriter implements PartWriter {
     const chunkRows = Math.min(CHUNK_ROWS, this.settings.rowGroupRows);
     for (let start = 0; start < count;) {
       const end = Math.min(count, start + chunkRows - this.#buffered);
+      const before = this.#buffered;
       this.#append(batch, start, end, fields);
       this.#buffered += end - start;
+      if (this.#bytes(this.#buffered) >= CHUNK_BYTES) {
+        // The chunk ends at the first row that takes it to CHUNK_BYTES, wherever this batch ends:
+        // the file must not depend on batch sizes (byte batches grow, decoded ones do not). The
+        // rows after the cut are this batch's, appended again to the next chunk.
+        const cut = this.#firstRowsOver(before + 1, this.#buffered);
+        this.#buffered = cut;
+        await this.#flush();
+        start += cut - before;
+        continue;
+      }
       start = end;
-      if (this.#buffered >= chunkRows || this.#bytes() >= CHUNK_BYTES) await this.#flush();
+      if (this.#buffered >= chunkRows) await this.#flush();
     }
   }
 
@@ -118,10 +129,21 @@ export class ParquetPartWriter implements PartWriter {
     }
   }
 
-  #bytes(): number {
+  /** Bytes of the chunk's first `rows` rows (every builder's count is exact for any prefix). */
+  #bytes(rows: number): number {
     let n = 0;
-    for (const b of this.#builders) n += b.bytes(this.#buffered);
+    for (const b of this.#builders) n += b.bytes(rows);
     return n;
+  }
+
+  /** The fewest rows, within [low, high], whose bytes reach CHUNK_BYTES (high reaches them). */
+  #firstRowsOver(low: number, high: number): number {
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (this.#bytes(mid) >= CHUNK_BYTES) high = mid;
+      else low = mid + 1;
+    }
+    return low;
   }
 
   async #flush(): Promise<void> {

@@ -24,12 +24,7 @@ export function parquetWriterSpec(options: ParquetWriterOptions = {}): WriterSpe
   return {
     format: 'parquet',
     extension: 'parquet',
-    capabilities: {
-      typed: true,
-      maxRowsPerPart: Number.MAX_SAFE_INTEGER,
-      encodedRows: true,
-      layoutFollowsBatches: true,
-    },
+    capabilities: { typed: true, maxRowsPerPart: Number.MAX_SAFE_INTEGER, encodedRows: true },
     async open(path, columns, output: OutputConfig) {
       const settings = parquetSettings(output);
       const { ParquetPartWriter } = await import('./parquet-part.js');

@@ -13,12 +13,6 @@ export interface WriterCapabilities {
   maxRowsPerPart: number;
   /** Writes a batch from the server's bytes (RowBatch.encoded) without decoding its rows. */
   encodedRows: boolean;
-  /**
-   * The file's layout depends on where batches end (Parquet hands a chunk to its encoder after the
-   * batch that crosses 16 MiB of values), so byte batches keep `batch_size` rows instead of growing:
-   * the same rows then make the same file whether they came as bytes or as values.
-   */
-  layoutFollowsBatches?: boolean;
 }
 
 /** A committed, renamed, fsynced part file. */
