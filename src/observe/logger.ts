@@ -13,6 +13,7 @@ import { accessSync, constants } from 'node:fs';
 import pino, { type Logger, type LevelWithSilent } from 'pino';
 import { parseByteSize, type LoggingConfig } from '../config/observe-schema.js';
 import { redactSecrets } from '../config/secret.js';
+import { serializeError } from './error-serializer.js';
 import { OutputError } from '../errors.js';
 import { ensureDirectory } from '../write/atomic.js';
 import { outputFailure, withFs } from '../write/fs-failure.js';
@@ -99,6 +100,7 @@ function baseOptions(): pino.LoggerOptions {
     base: { app: 'moh-etl' },
     redact: { paths: REDACT_PATHS, censor: '***' },
     hooks: { streamWrite: redactSecrets },
+    serializers: { err: serializeError },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
 }

@@ -160,3 +160,25 @@ describe('createLogger: three files', () => {
     );
   });
 });
+
+describe('createLogger: error causes', () => {
+  it('tells a cause once: not again when the message already quotes it, appended when it does not', async () => {
+    const { dir, log, console } = setup();
+    const quoted = new Error('part-00000.parquet: column "d" (date): text of 8 characters is not a date', {
+      cause: new Error('text of 8 characters is not a date'),
+    });
+    const wrapped = new Error('source "attendances" could not connect', {
+      cause: new Error('connect ECONNREFUSED 127.0.0.1:5432'),
+    });
+    log.error({ err: quoted }, 'source failed');
+    log.error({ err: wrapped }, 'source failed');
+    await closeLogger(log);
+    const errors = records(path.join(dir, 'errors.log'));
+    expect(errors.map((r) => (r.err as { message: string }).message)).toEqual([
+      'part-00000.parquet: column "d" (date): text of 8 characters is not a date',
+      'source "attendances" could not connect: connect ECONNREFUSED 127.0.0.1:5432',
+    ]);
+    expect(console().match(/is not a date/g)).toHaveLength(1);
+    expect(console()).toContain('could not connect: connect ECONNREFUSED');
+  });
+});
