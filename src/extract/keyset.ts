@@ -56,8 +56,7 @@ export function batchQuery(
   position: readonly unknown[] | undefined,
   positionColumns: readonly string[] = plan.orderColumns,
 ): SqlFragment {
-  const where = [...plan.filters];
-  if (position) where.push(afterPosition(dialect, positionColumns, position));
+  const where = rangeFilters(dialect, plan, position, positionColumns);
   return wrap(dialect, plan.template, where, plan.orderColumns, plan.batchSize);
 }
 
@@ -68,9 +67,7 @@ export function countQuery(
   position?: readonly unknown[],
   positionColumns: readonly string[] = plan.orderColumns,
 ): SqlFragment {
-  const where = position
-    ? [...plan.filters, afterPosition(dialect, positionColumns, position)]
-    : plan.filters;
+  const where = rangeFilters(dialect, plan, position, positionColumns);
   const { sql, bindings } = filtered(dialect, plan.template, where);
   return { sql: `SELECT ${dialect.capabilities.countExpression} AS n FROM (${sql}) c`, bindings };
 }
@@ -88,19 +85,27 @@ export function countBothQuery(
   position?: readonly unknown[],
   positionColumns: readonly string[] = plan.orderColumns,
 ): SqlFragment {
-  const where = position
-    ? [...plan.filters, afterPosition(dialect, positionColumns, position)]
-    : plan.filters;
-  const clause = where.length ? ` WHERE ${where.map((w) => w.sql).join(' AND ')}` : '';
-  const count = dialect.capabilities.countExpression;
+  const where = rangeFilters(dialect, plan, position, positionColumns);
   // COUNT of a CASE without ELSE counts the rows meeting it (NULL otherwise, as a WHERE would drop them).
-  const countAlso = count.replace('(*)', '(c.m)');
+  const rows = filtered(dialect, plan.template, where, {
+    sql: `CASE WHEN ${also.sql} THEN 1 END AS m`,
+    bindings: also.bindings,
+  });
+  const count = dialect.capabilities.countExpression;
   return {
-    sql:
-      `SELECT ${count} AS n, ${countAlso} AS m FROM (` +
-      `SELECT CASE WHEN ${also.sql} THEN 1 END AS m FROM (${plan.template.sql.trim()}) q${clause}) c`,
-    bindings: [...also.bindings, ...plan.template.bindings, ...where.flatMap((w) => w.bindings)],
+    sql: `SELECT ${count} AS n, ${count.replace('(*)', '(c.m)')} AS m FROM (${rows.sql}) c`,
+    bindings: rows.bindings,
   };
+}
+
+/** The plan's filters, and the keyset position's when there is one. */
+function rangeFilters(
+  dialect: Dialect,
+  plan: BatchQueryPlan,
+  position: readonly unknown[] | undefined,
+  positionColumns: readonly string[],
+): SqlFragment[] {
+  return position ? [...plan.filters, afterPosition(dialect, positionColumns, position)] : plan.filters;
 }
 
 /** The template alone with no rows, to learn its result columns and types cheaply. */
@@ -108,11 +113,17 @@ export function probeQuery(dialect: Dialect, template: SqlFragment): SqlFragment
   return { sql: dialect.limitRows(`SELECT * FROM (${template.sql}) q`, 0), bindings: template.bindings };
 }
 
-function filtered(dialect: Dialect, template: SqlFragment, where: SqlFragment[]): SqlFragment {
+/** `SELECT <select> FROM (template) q WHERE …` (select `*` by default), bindings in text order. */
+function filtered(
+  dialect: Dialect,
+  template: SqlFragment,
+  where: SqlFragment[],
+  select: SqlFragment = { sql: '*', bindings: [] },
+): SqlFragment {
   const clause = where.length ? ` WHERE ${where.map((w) => w.sql).join(' AND ')}` : '';
   return {
-    sql: `SELECT * FROM (${template.sql.trim()}) q${clause}`,
-    bindings: [...template.bindings, ...where.flatMap((w) => w.bindings)],
+    sql: `SELECT ${select.sql} FROM (${template.sql.trim()}) q${clause}`,
+    bindings: [...select.bindings, ...template.bindings, ...where.flatMap((w) => w.bindings)],
   };
 }
 

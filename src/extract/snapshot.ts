@@ -12,7 +12,13 @@
  * reported, not failed.
  */
 import type { Dialect } from '../db/dialect.js';
-import { type CellValue, type ColumnType, type EncodedRows, type RowBatch } from '../schema/column-types.js';
+import {
+  fieldLength,
+  type CellValue,
+  type ColumnType,
+  type EncodedRows,
+  type RowBatch,
+} from '../schema/column-types.js';
 import { canonicalTimestamp, canonicalTimestampInto } from '../schema/timestamp-text.js';
 import type { SqlFragment } from './keyset.js';
 import { compareDecimals } from './lookback.js';
@@ -75,8 +81,8 @@ function countTimestamps(
   let n = 0;
   for (let r = 0; r < encoded.count; r++) {
     let p = starts[r]! + 2;
-    for (let c = 0; c < index; c++) p += 4 + Math.max(int32At(bytes, p), 0);
-    const len = int32At(bytes, p);
+    for (let c = 0; c < index; c++) p += 4 + Math.max(fieldLength(bytes, p), 0);
+    const len = fieldLength(bytes, p);
     if (len < 0) continue;
     const start = p + 4;
     const order = quick ? prefixOrder(bytes, start, start + len, m) : 0;
@@ -94,9 +100,6 @@ function countTimestamps(
 }
 
 const T = 84;
-
-const int32At = (b: Buffer, p: number): number =>
-  (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
 
 /**
  * How the server's timestamp text `src[start, end)` orders against the canonical mark `m`, decided

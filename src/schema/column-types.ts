@@ -92,11 +92,15 @@ export function withEncodedRows<T extends object>(
   });
 }
 
+/** The 32-bit length (-1 for NULL) of the encoded field at `p`; its text follows. */
+export const fieldLength = (b: Uint8Array, p: number): number =>
+  (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
+
 /** Where column c of encoded row r begins: the offset of its 32-bit length (text follows). */
 export function fieldOffset(encoded: EncodedRows, r: number, c: number): number {
   const bytes = encoded.bytes;
   let p = encoded.starts[r]! + 2;
-  for (let k = 0; k < c; k++) p += 4 + Math.max(bytes.readInt32BE(p), 0);
+  for (let k = 0; k < c; k++) p += 4 + Math.max(fieldLength(bytes, p), 0);
   return p;
 }
 

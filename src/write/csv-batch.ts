@@ -5,7 +5,13 @@
  * byte while it is checked, so the common field (ASCII, nothing to quote) costs one pass; a field
  * that needs quoting or holds non-ASCII text takes the general path, the same rule as the header.
  */
-import type { CellValue, ColumnSpec, EncodedRows, Row } from '../schema/column-types.js';
+import {
+  fieldLength,
+  type CellValue,
+  type ColumnSpec,
+  type EncodedRows,
+  type Row,
+} from '../schema/column-types.js';
 import { canonicalTimestamp, canonicalTimestampInto } from '../schema/timestamp-text.js';
 import { utf8Sequence } from './utf8.js';
 
@@ -115,7 +121,7 @@ export class CsvBatchEncoder {
     for (let r = 0; r < encoded.count; r++) {
       let p = starts[r]! + 2;
       for (let i = 0; i < columns; i++) {
-        const len = (src[p]! << 24) | (src[p + 1]! << 16) | (src[p + 2]! << 8) | src[p + 3]!;
+        const len = fieldLength(src, p);
         const start = p + 4;
         const end = len < 0 ? start : start + len;
         p = end;
@@ -192,25 +198,6 @@ export class CsvBatchEncoder {
         if (c === d || c === 34 || c === 10 || c === 13) return false;
         buf[o++] = c;
         k++;
-        continue;
-      }
-      // The usual CJK or Indic character first: three bytes, led by E0 (A0–BF next, not overlong),
-      // E1–EC or EE–EF (no surrogates), away from the field's edges (where Unicode spaces are quoted).
-      if (
-        k !== start &&
-        k + 3 < end &&
-        c >= 0xe0 &&
-        c <= 0xef &&
-        c !== 0xed &&
-        (c !== 0xe0 || src[k + 1]! >= 0xa0) &&
-        (src[k + 1]! & 0xc0) === 0x80 &&
-        (src[k + 2]! & 0xc0) === 0x80
-      ) {
-        buf[o] = c;
-        buf[o + 1] = src[k + 1]!;
-        buf[o + 2] = src[k + 2]!;
-        o += 3;
-        k += 3;
         continue;
       }
       const n = utf8Sequence(src, k, end);

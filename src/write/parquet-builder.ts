@@ -4,27 +4,30 @@
  */
 import { Field, makeData, type Data, type DataType } from 'apache-arrow';
 import type { ColumnSpec, EncodedRows, Row } from '../schema/column-types.js';
-import { fieldLength } from './parquet-bytes.js';
+import { fieldLength } from '../schema/column-types.js';
 import { ValueError } from './parquet-values.js';
+
+/** Column `col` of an encoded batch's rows [start, end), to be appended at positions at, at+1, … */
+export interface EncodedSlice {
+  encoded: EncodedRows;
+  /** Where row r's field of column c starts (its 32-bit length, -1 for NULL): fields[r * stride + c]. */
+  fields: Int32Array;
+  stride: number;
+  start: number;
+  end: number;
+  col: number;
+  at: number;
+}
+
+/** Writes the value whose text is src[start, end) at position i; false writes nothing (the value path then runs). */
+export type PutBytes = (src: Buffer, start: number, end: number, i: number) => boolean;
 
 export interface ColumnBuilder {
   readonly field: Field;
   /** Appends column `col` of rows[start, end) at positions at, at+1, … */
   append(rows: Row[], start: number, end: number, col: number, at: number): void;
-  /**
-   * The same from an encoded batch: row r's field of column `col` starts at
-   * `fields[r * stride + col]` of `encoded.bytes` (its 32-bit length, -1 for NULL, then its text).
-   * The values written are those `append` writes for the batch's decoded rows, errors included.
-   */
-  appendEncoded(
-    encoded: EncodedRows,
-    fields: Int32Array,
-    stride: number,
-    start: number,
-    end: number,
-    col: number,
-    at: number,
-  ): void;
+  /** The same from an encoded batch: the values `append` writes for its decoded rows, errors included. */
+  appendEncoded(slice: EncodedSlice): void;
   /**
    * The first `length` values as Arrow data (views of the builder's buffers: use before reset),
    * `length` at most the rows appended.
@@ -80,17 +83,23 @@ export abstract class Builder<T extends DataType> implements ColumnBuilder {
   abstract append(rows: Row[], start: number, end: number, col: number, at: number): void;
 
   /** By default every field is decoded and converted as the rows would be (builders with a byte path override it). */
-  appendEncoded(
-    encoded: EncodedRows,
-    fields: Int32Array,
-    stride: number,
-    start: number,
-    end: number,
-    col: number,
-    at: number,
-  ): void {
+  appendEncoded(slice: EncodedSlice): void {
+    const { encoded, fields, stride, start, end, col, at } = slice;
     for (let r = start, i = at; r < end; r++, i++)
       this.appendDecoded(encoded, fields[r * stride + col]!, col, i);
+  }
+
+  /** The byte path's loop: each field's text through `put`; NULLs and what `put` refuses through the value path. */
+  protected appendBytes(slice: EncodedSlice, put: PutBytes): void {
+    const { encoded, fields, stride, start, end, col, at } = slice;
+    this.reserve(at + end - start);
+    const src = encoded.bytes;
+    for (let r = start, i = at; r < end; r++, i++) {
+      const p = fields[r * stride + col]!;
+      const len = fieldLength(src, p);
+      if (len >= 0 && put(src, p + 4, p + 4 + len, i)) this.present(i);
+      else this.appendDecoded(encoded, p, col, i);
+    }
   }
 
   /** The field at `p` by the value path: decoded and converted as the batch's rows are, then appended at i. */

@@ -1,14 +1,8 @@
 /** Builders for the fixed-width types: int32, int64, decimal(p ≤ 38), date, timestamp, float64, boolean. */
 import { Bool, DateDay, Decimal, Float64, Int32, Int64, TimestampMicrosecond } from 'apache-arrow';
-import type { ColumnSpec, EncodedRows, Row } from '../schema/column-types.js';
-import { Builder, FixedBuilder, grow } from './parquet-builder.js';
-import {
-  civilDaysAt,
-  fieldLength,
-  putTimestampMicrosAt,
-  shortDecimalAt,
-  shortIntegerAt,
-} from './parquet-bytes.js';
+import type { ColumnSpec, Row } from '../schema/column-types.js';
+import { Builder, FixedBuilder, grow, type EncodedSlice, type PutBytes } from './parquet-builder.js';
+import { civilDaysAt, putTimestampMicrosAt, shortDecimalAt, shortIntegerAt } from './parquet-bytes.js';
 import {
   parseDate,
   putDecimal128,
@@ -35,30 +29,17 @@ export class Int32Builder extends FixedBuilder<Int32> {
       words[i] = v;
     }
   }
-  override appendEncoded(
-    encoded: EncodedRows,
-    fields: Int32Array,
-    stride: number,
-    start: number,
-    end: number,
-    col: number,
-    at: number,
-  ): void {
+  override appendEncoded(slice: EncodedSlice): void {
     // The text's value is Number(text) (both dialects' converter) when it is plain digits.
-    if (encoded.converters[col] !== Number)
-      return super.appendEncoded(encoded, fields, stride, start, end, col, at);
-    this.reserve(at + end - start);
-    const src = encoded.bytes;
-    for (let r = start, i = at; r < end; r++, i++) {
-      const p = fields[r * stride + col]!;
-      const len = fieldLength(src, p);
-      const n = len < 0 ? NaN : shortIntegerAt(src, p + 4, p + 4 + len);
-      if ((n | 0) === n) {
-        this.present(i);
-        this.words[i] = n;
-      } else this.appendDecoded(encoded, p, col, i);
-    }
+    if (slice.encoded.converters[slice.col] !== Number) return super.appendEncoded(slice);
+    this.appendBytes(slice, this.#put);
   }
+  readonly #put: PutBytes = (src, start, end, i) => {
+    const n = shortIntegerAt(src, start, end);
+    if ((n | 0) !== n) return false;
+    this.words[i] = n;
+    return true;
+  };
   protected values(length: number) {
     return { data: this.words.subarray(0, length) };
   }
@@ -77,28 +58,16 @@ export class Int64Builder extends FixedBuilder<Int64> {
       putInt64(this.words, this.big, i, v);
     }
   }
-  override appendEncoded(
-    encoded: EncodedRows,
-    fields: Int32Array,
-    stride: number,
-    start: number,
-    end: number,
-    col: number,
-    at: number,
-  ): void {
-    if (encoded.converters[col]) return super.appendEncoded(encoded, fields, stride, start, end, col, at);
-    this.reserve(at + end - start);
-    const src = encoded.bytes;
-    for (let r = start, i = at; r < end; r++, i++) {
-      const p = fields[r * stride + col]!;
-      const len = fieldLength(src, p);
-      const n = len < 0 ? NaN : shortIntegerAt(src, p + 4, p + 4 + len);
-      if (n === n) {
-        this.present(i);
-        putSafeInt64(this.words, i, n);
-      } else this.appendDecoded(encoded, p, col, i);
-    }
+  override appendEncoded(slice: EncodedSlice): void {
+    if (slice.encoded.converters[slice.col]) return super.appendEncoded(slice);
+    this.appendBytes(slice, this.#put);
   }
+  readonly #put: PutBytes = (src, start, end, i) => {
+    const n = shortIntegerAt(src, start, end);
+    if (n !== n) return false;
+    putSafeInt64(this.words, i, n);
+    return true;
+  };
   protected values(length: number) {
     return { data: this.big.subarray(0, length) };
   }
@@ -119,35 +88,20 @@ export class DecimalBuilder extends FixedBuilder<Decimal> {
       putDecimal128(this.words, this.big, i, v, precision, scale);
     }
   }
-  override appendEncoded(
-    encoded: EncodedRows,
-    fields: Int32Array,
-    stride: number,
-    start: number,
-    end: number,
-    col: number,
-    at: number,
-  ): void {
-    if (encoded.converters[col]) return super.appendEncoded(encoded, fields, stride, start, end, col, at);
-    this.reserve(at + end - start);
-    const { precision, scale } = this.type;
-    const src = encoded.bytes;
-    const words = this.words;
-    for (let r = start, i = at; r < end; r++, i++) {
-      const p = fields[r * stride + col]!;
-      const len = fieldLength(src, p);
-      const n = len < 0 ? NaN : shortDecimalAt(src, p + 4, p + 4 + len, precision, scale);
-      if (n !== n) {
-        this.appendDecoded(encoded, p, col, i);
-        continue;
-      }
-      this.present(i);
-      const hi = Math.floor(n / TWO_32);
-      words[4 * i] = (n - hi * TWO_32) | 0;
-      words[4 * i + 1] = hi;
-      words[4 * i + 2] = words[4 * i + 3] = n < 0 ? -1 : 0;
-    }
+  override appendEncoded(slice: EncodedSlice): void {
+    if (slice.encoded.converters[slice.col]) return super.appendEncoded(slice);
+    this.appendBytes(slice, this.#put);
   }
+  readonly #put: PutBytes = (src, start, end, i) => {
+    const n = shortDecimalAt(src, start, end, this.type.precision, this.type.scale);
+    if (n !== n) return false;
+    const words = this.words;
+    const hi = Math.floor(n / TWO_32);
+    words[4 * i] = (n - hi * TWO_32) | 0;
+    words[4 * i + 1] = hi;
+    words[4 * i + 2] = words[4 * i + 3] = n < 0 ? -1 : 0;
+    return true;
+  };
   protected values(length: number) {
     return { data: new Uint32Array(this.words.buffer, 0, length * 4) };
   }
@@ -167,27 +121,16 @@ export class DateBuilder extends FixedBuilder<DateDay> {
       words[i] = parseDate(v);
     }
   }
-  override appendEncoded(
-    encoded: EncodedRows,
-    fields: Int32Array,
-    stride: number,
-    start: number,
-    end: number,
-    col: number,
-    at: number,
-  ): void {
-    if (encoded.converters[col]) return super.appendEncoded(encoded, fields, stride, start, end, col, at);
-    this.reserve(at + end - start);
-    const src = encoded.bytes;
-    for (let r = start, i = at; r < end; r++, i++) {
-      const p = fields[r * stride + col]!;
-      const days = fieldLength(src, p) === 10 ? civilDaysAt(src, p + 4) : NaN;
-      if (days === days) {
-        this.present(i);
-        this.words[i] = days;
-      } else this.appendDecoded(encoded, p, col, i);
-    }
+  override appendEncoded(slice: EncodedSlice): void {
+    if (slice.encoded.converters[slice.col]) return super.appendEncoded(slice);
+    this.appendBytes(slice, this.#put);
   }
+  readonly #put: PutBytes = (src, start, end, i) => {
+    const days = end - start === 10 ? civilDaysAt(src, start) : NaN;
+    if (days !== days) return false;
+    this.words[i] = days;
+    return true;
+  };
   protected values(length: number) {
     return { data: this.words.subarray(0, length) };
   }
@@ -213,26 +156,10 @@ export class TimestampBuilder extends FixedBuilder<TimestampMicrosecond> {
    * The server's text is read as the microseconds of its canonical text (the converter's, whose
    * usual shapes canonicalTimestampInto rewrites for CSV); anything unusual takes the value path.
    */
-  override appendEncoded(
-    encoded: EncodedRows,
-    fields: Int32Array,
-    stride: number,
-    start: number,
-    end: number,
-    col: number,
-    at: number,
-  ): void {
-    const type = this.spec.type;
-    if (type.kind !== 'timestamp') return super.appendEncoded(encoded, fields, stride, start, end, col, at);
-    this.reserve(at + end - start);
-    const src = encoded.bytes;
-    for (let r = start, i = at; r < end; r++, i++) {
-      const p = fields[r * stride + col]!;
-      const len = fieldLength(src, p);
-      if (len >= 0 && putTimestampMicrosAt(this.words, i, src, p + 4, p + 4 + len)) this.present(i);
-      else this.appendDecoded(encoded, p, col, i);
-    }
+  override appendEncoded(slice: EncodedSlice): void {
+    this.appendBytes(slice, this.#put);
   }
+  readonly #put: PutBytes = (src, start, end, i) => putTimestampMicrosAt(this.words, i, src, start, end);
   protected values(length: number) {
     return { data: this.big.subarray(0, length) };
   }

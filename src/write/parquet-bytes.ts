@@ -6,7 +6,7 @@
  * same result or the same error. The value path per field — a string per row, a string per field,
  * canonical timestamp text, then parsing it back — was most of a Parquet run's CPU.
  */
-import type { EncodedRows } from '../schema/column-types.js';
+import { fieldLength, type EncodedRows } from '../schema/column-types.js';
 import { withoutUtcDesignatorBytes } from '../schema/timestamp-text.js';
 import { daysFromCivil } from './parquet-values.js';
 import { utf8Sequence } from './utf8.js';
@@ -15,10 +15,6 @@ const TWO_26 = 67108864;
 const TWO_32 = 4294967296;
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
-
-/** A field's 32-bit length (or -1 for NULL) at `p` of the layout. */
-export const fieldLength = (b: Uint8Array, p: number): number =>
-  (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
 
 /**
  * Where each field of an encoded batch starts (its length word): row r's field c at
@@ -207,24 +203,6 @@ export function copyUtf8(b: Uint8Array, start: number, end: number, dst: Uint8Ar
     if (c < 128) {
       dst[o++] = c;
       k++;
-      continue;
-    }
-    // The usual CJK or Indic character first: three bytes led by E0 (then A0–BF: not overlong),
-    // E1–EC or EE–EF (never a surrogate), then the general check.
-    if (
-      c >= 0xe0 &&
-      c <= 0xef &&
-      c !== 0xed &&
-      k + 2 < end &&
-      (c !== 0xe0 || b[k + 1]! >= 0xa0) &&
-      (b[k + 1]! & 0xc0) === 0x80 &&
-      (b[k + 2]! & 0xc0) === 0x80
-    ) {
-      dst[o] = c;
-      dst[o + 1] = b[k + 1]!;
-      dst[o + 2] = b[k + 2]!;
-      o += 3;
-      k += 3;
       continue;
     }
     const n = utf8Sequence(b, k, end);

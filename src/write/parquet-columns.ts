@@ -8,9 +8,9 @@
  * date DateDay, timestamp TimestampMicrosecond ('UTC' for UTC, no zone for naive), binary Binary.
  */
 import { Binary, Utf8 } from 'apache-arrow';
-import type { ColumnSpec, EncodedRows, Row } from '../schema/column-types.js';
-import { Builder, grow, type ColumnBuilder } from './parquet-builder.js';
-import { copyUtf8, fieldLength } from './parquet-bytes.js';
+import type { ColumnSpec, Row } from '../schema/column-types.js';
+import { Builder, grow, type ColumnBuilder, type EncodedSlice, type PutBytes } from './parquet-builder.js';
+import { copyUtf8 } from './parquet-bytes.js';
 import {
   BoolBuilder,
   DateBuilder,
@@ -63,37 +63,22 @@ class VarBuilder extends Builder<Utf8 | Binary> {
     }
   }
   /** Text whose value is its text (no converter) is copied as it is when it is valid UTF-8. */
-  override appendEncoded(
-    encoded: EncodedRows,
-    fields: Int32Array,
-    stride: number,
-    start: number,
-    end: number,
-    col: number,
-    at: number,
-  ): void {
-    if (this.kind === 'binary' || encoded.converters[col])
-      return super.appendEncoded(encoded, fields, stride, start, end, col, at);
-    this.reserve(at + end - start);
-    const offsets = (this.#offsets = grow(this.#offsets, at + end - start + 1, (n) => new Int32Array(n)));
-    const src = encoded.bytes;
-    for (let r = start, i = at; r < end; r++, i++) {
-      const p = fields[r * stride + col]!;
-      const len = fieldLength(src, p);
-      const pos = offsets[i]!;
-      if (len >= 0 && pos + len <= 0x7fffffff) {
-        if (pos + len > this.#data.length) this.#grow(pos + len);
-        const n = copyUtf8(src, p + 4, p + 4 + len, this.#data, pos);
-        if (n >= 0) {
-          this.present(i);
-          offsets[i + 1] = pos + n;
-          continue;
-        }
-      }
-      // NULL, invalid UTF-8 (decoded with replacement characters, as the rows are), 2 GiB: the value path.
-      this.appendDecoded(encoded, p, col, i);
-    }
+  override appendEncoded(slice: EncodedSlice): void {
+    if (this.kind === 'binary' || slice.encoded.converters[slice.col]) return super.appendEncoded(slice);
+    const { start, end, at } = slice;
+    this.#offsets = grow(this.#offsets, at + end - start + 1, (n) => new Int32Array(n));
+    this.appendBytes(slice, this.#put);
   }
+  // NULL, invalid UTF-8 (decoded with replacement characters, as the rows are), 2 GiB: the value path.
+  readonly #put: PutBytes = (src, start, end, i) => {
+    const pos = this.#offsets[i]!;
+    if (pos + end - start > 0x7fffffff) return false;
+    if (pos + end - start > this.#data.length) this.#grow(pos + end - start);
+    const n = copyUtf8(src, start, end, this.#data, pos);
+    if (n < 0) return false;
+    this.#offsets[i + 1] = pos + n;
+    return true;
+  };
 
   #grow(need: number): void {
     const next = Buffer.allocUnsafe(Math.min(Math.max(need, this.#data.length * 2), 0x7fffffff + 1));

@@ -112,7 +112,15 @@ export class ParquetPartWriter implements PartWriter {
       try {
         const builder = this.#builders[c]!;
         if (batch.encoded && fields)
-          builder.appendEncoded(batch.encoded, fields, stride, start, end, c, this.#buffered);
+          builder.appendEncoded({
+            encoded: batch.encoded,
+            fields,
+            stride,
+            start,
+            end,
+            col: c,
+            at: this.#buffered,
+          });
         else builder.append(batch.rows, start, end, c, this.#buffered);
       } catch (e) {
         if (!(e instanceof ValueError)) throw e;

@@ -6,6 +6,13 @@
  */
 export function utf8Sequence(b: Uint8Array, k: number, end: number): number {
   const c = b[k]!;
+  // The usual CJK or Indic character first: three bytes led by E1–EC or EE–EF, or by E0 then A0–BF
+  // (never a surrogate or an overlong form). Checked ahead of the general rule it kept CJK text
+  // about as cheap to copy as ASCII.
+  if (c >= 0xe0 && c <= 0xef && c !== 0xed && k + 2 < end) {
+    const c1 = b[k + 1]!;
+    if ((c1 & 0xc0) === 0x80 && (c !== 0xe0 || c1 >= 0xa0) && (b[k + 2]! & 0xc0) === 0x80) return 3;
+  }
   if (c < 0xc2 || c > 0xf4) return 0;
   const n = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
   if (k + n > end) return 0;

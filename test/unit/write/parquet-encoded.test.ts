@@ -122,8 +122,16 @@ function build(spec: ColumnSpec, oid: number, wire: WireValue[]) {
       fromValues.append(rows, half, wire.length, 0, half);
     }),
     outcome(() => {
-      fromBytes.appendEncoded(encoded, fields, 1, 0, half, 0, 0);
-      fromBytes.appendEncoded(encoded, fields, 1, half, wire.length, 0, half);
+      fromBytes.appendEncoded({ encoded, fields, stride: 1, start: 0, end: half, col: 0, at: 0 });
+      fromBytes.appendEncoded({
+        encoded,
+        fields,
+        stride: 1,
+        start: half,
+        end: wire.length,
+        col: 0,
+        at: half,
+      });
     }),
   ];
   const hex = (x: unknown): unknown =>
